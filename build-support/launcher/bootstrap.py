@@ -29,6 +29,9 @@ from typing import Iterator, Mapping, Sequence
 
 COMPLETE_MARKER = ".complete"
 INDEX_URL_VARIABLE = "PANTRY_INDEX_URL"
+# The system CA bundle, the same one pants.toml's [GLOBAL].ca_certs_path names: TLS trust
+# comes from the operating system, not from whatever REQUESTS_CA_BUNDLE the host exports.
+SYSTEM_CA_BUNDLE = Path("/etc/ssl/certs/ca-certificates.crt")
 
 
 class BootstrapError(Exception):
@@ -65,9 +68,11 @@ def clean_environment(environ: Mapping[str, str]) -> dict[str, str]:
     return env
 
 
-def pip_index_args(environ: Mapping[str, str]) -> list[str]:
+def pip_index_args(environ: Mapping[str, str], ca_bundle: Path = SYSTEM_CA_BUNDLE) -> list[str]:
+    """Where pip downloads from, and which certificates it trusts for that."""
     url = environ.get(INDEX_URL_VARIABLE, "").strip()
-    return ["--index-url", url] if url else []
+    cert = ["--cert", str(ca_bundle)] if ca_bundle.is_file() else []
+    return (["--index-url", url] if url else []) + cert
 
 
 def read_pinned_version(requirements: Path, project: str) -> str:

@@ -1,0 +1,40 @@
+"""The launcher's pin checks against the real package index and the real pex tool."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+from launcher.bootstrap import BootstrapError, PexPin, build_pex_pex, clean_environment, pip_install
+
+PEX_REQUIREMENTS = Path("build-support/launcher/pex-requirements.txt")
+# The test runs in a venv without pip; the interpreter it was made from has pip.
+BASE_PYTHON = Path(sys.base_prefix) / "bin" / f"python{sys.version_info[0]}.{sys.version_info[1]}"
+
+
+@pytest.fixture
+def env() -> dict[str, str]:
+    return clean_environment(os.environ)
+
+
+def test_a_tampered_requirement_hash_is_refused(tmp_path: Path, env) -> None:
+    tampered = tmp_path / "requirements.txt"
+    tampered.write_text("ansicolors==1.1.8 \\\n    --hash=sha256:" + "0" * 64 + "\n")
+    target = tmp_path / "site"
+    with pytest.raises(BootstrapError) as error:
+        pip_install(BASE_PYTHON, tampered, env, extra=["--target", str(target)])
+    message = str(error.value)
+    assert "THESE PACKAGES DO NOT MATCH THE HASHES" in message
+    assert "restore the file from git" in message
+    assert not target.exists() or not any(target.iterdir())
+
+
+def test_a_tampered_pex_pin_is_refused_and_nothing_is_cached(tmp_path: Path, env) -> None:
+    wrong = PexPin(version="2.19.1", sha256="f" * 64, length=1)
+    with pytest.raises(BootstrapError) as error:
+        build_pex_pex(str(BASE_PYTHON), tmp_path, PEX_REQUIREMENTS, wrong, env)
+    message = str(error.value)
+    assert "but pants.toml [pex-cli].known_versions pins " + "f" * 64 in message
+    assert not (tmp_path / "pex").exists()
