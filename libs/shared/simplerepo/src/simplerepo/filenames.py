@@ -41,9 +41,7 @@ def parse_distribution_filename(filename: str) -> tuple[str, str]:
         elif filename.endswith(SDIST_SUFFIXES):
             name, version = parse_sdist_filename(filename)
         else:
-            raise InvalidDistributionFilename(
-                filename, "the suffix is not .whl, .tar.gz or .zip"
-            )
+            raise InvalidDistributionFilename(filename, "the suffix is not .whl, .tar.gz or .zip")
     except InvalidDistributionFilename:
         raise
     except ValueError as e:

@@ -41,12 +41,10 @@ def _page(title: str, links: list[str]) -> str:
     )
 
 
-def _fragment_hash(hashes: dict[str, str]) -> str:
-    # PEP 503 allows one hash in the fragment; sha256 is what installers check.
-    if not hashes:
-        return ""
-    name = "sha256" if "sha256" in hashes else sorted(hashes)[0]
-    return f"#{name}={hashes[name]}"
+def _one_hash(hashes: dict[str, str]) -> str:
+    # HTML has room for one hash per URL; sha256 is what installers check.
+    name = "sha256" if "sha256" in hashes else min(hashes)
+    return f"{name}={hashes[name]}"
 
 
 def _core_metadata_value(value: CoreMetadata) -> str | None:
@@ -54,8 +52,7 @@ def _core_metadata_value(value: CoreMetadata) -> str | None:
         return None
     if value is True or not value:
         return "true"
-    name = "sha256" if "sha256" in value else sorted(value)[0]
-    return f"{name}={value[name]}"
+    return _one_hash(value)
 
 
 def render_project_list(project_list: ProjectList) -> str:
@@ -71,7 +68,7 @@ def render_project_page(page: ProjectPage) -> str:
     """Render a project page; attribute values are HTML-escaped."""
     links = []
     for f in page.files:
-        attrs = [("href", f.url + _fragment_hash(f.hashes))]
+        attrs = [("href", f"{f.url}#{_one_hash(f.hashes)}" if f.hashes else f.url)]
         if f.requires_python is not None:
             attrs.append(("data-requires-python", f.requires_python))
         if f.is_yanked:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from simplerepo.models import (
     CoreMetadata,
@@ -33,7 +34,11 @@ def render_project_list(project_list: ProjectList) -> str:
 
 
 def _file_json(f: DistributionFile) -> dict[str, Any]:
-    data: dict[str, Any] = {"filename": f.filename, "url": f.url, "hashes": dict(f.hashes)}
+    data: dict[str, Any] = {
+        "filename": f.filename,
+        "url": f.url,
+        "hashes": dict(f.hashes),
+    }
     if f.requires_python is not None:
         data["requires-python"] = f.requires_python
     if f.is_yanked:
@@ -62,12 +67,18 @@ def _load(text: str | bytes, what: str) -> dict[str, Any]:
     return data
 
 
-def _get(data: dict[str, Any], key: str, kind: type, where: str, default: Any = ...) -> Any:
+_JSON_TYPE_NAMES = {bool: "boolean", str: "string", dict: "object", list: "array"}
+
+
+def _get(data: dict[str, Any], key: str, kind: Any, where: str, default: Any = ...) -> Any:
+    """data[key] if it has type `kind`; a missing key is an error unless defaulted."""
     if key not in data and default is not ...:
         return default
     value = data.get(key)
     if not isinstance(value, kind):
-        raise SimpleApiError(f"{where}: {key!r} must be a {kind.__name__}, got {value!r}")
+        kinds = kind if isinstance(kind, tuple) else (kind,)
+        expected = " or ".join(_JSON_TYPE_NAMES.get(k, "null") for k in kinds)
+        raise SimpleApiError(f"{where}: {key!r} must be {expected}, got {value!r}")
     return value
 
 
@@ -150,11 +161,10 @@ def negotiate(accept: str | None, offered: Sequence[str] = MEDIA_TYPES) -> str |
     if not accept or not accept.strip():
         return HTML_LEGACY if HTML_LEGACY in offered else offered[0]
     ranges = _accept_ranges(accept)
-    best: tuple[float, int] = (0.0, 0)
-    chosen = None
-    for index, media_type in enumerate(offered):
+    best_quality, chosen = 0.0, None
+    for media_type in offered:
         matches = [(_specificity(r, media_type), q) for r, q in ranges]
         specificity, quality = max(matches, default=(0, 0.0))
-        if specificity and quality > best[0]:
-            best, chosen = (quality, index), media_type
+        if specificity and quality > best_quality:
+            best_quality, chosen = quality, media_type
     return chosen

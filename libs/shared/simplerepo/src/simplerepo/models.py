@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Dict, Union
+from typing import Union
 
 from simplerepo.names import normalize_name
 
 # `False` (no metadata file), `True` (present, hash unknown) or {hash name: digest}.
-CoreMetadata = Union[bool, Dict[str, str]]
+CoreMetadata = Union[bool, dict[str, str]]
 # `False` (not yanked), `True` (yanked, no reason given) or the reason.
 Yanked = Union[bool, str]
 

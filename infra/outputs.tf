@@ -1,0 +1,9 @@
+output "index_url" {
+  description = "In-cluster simple index URL."
+  value       = module.index.simple_url
+}
+
+output "stats_cron_job" {
+  description = "Name of the stats CronJob."
+  value       = module.stats.cron_job_name
+}

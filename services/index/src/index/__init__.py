@@ -1,0 +1,1 @@
+"""Internal package index: serves the simple repository API from a directory."""

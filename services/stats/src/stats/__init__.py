@@ -1,0 +1,1 @@
+"""Download statistics from the index's JSON access log, like linehaul for PyPI."""

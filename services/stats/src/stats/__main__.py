@@ -1,0 +1,3 @@
+from stats.cli import main
+
+raise SystemExit(main())
