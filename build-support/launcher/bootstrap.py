@@ -88,9 +88,7 @@ def read_pex_pin(pants_toml: Path) -> PexPin:
     """Parse `[pex-cli].known_versions` ("version|platform|sha256|length") from pants.toml."""
     text = pants_toml.read_text()
     match = re.search(r'^version\s*=\s*"v?([^"]+)"', _section(text, "pex-cli"), re.MULTILINE)
-    known = re.search(
-        r'"v?([^"|]+)\|[^"|]+\|([0-9a-f]{64})\|(\d+)"', _section(text, "pex-cli")
-    )
+    known = re.search(r'"v?([^"|]+)\|[^"|]+\|([0-9a-f]{64})\|(\d+)"', _section(text, "pex-cli"))
     if not match or not known:
         raise BootstrapError(
             f"{pants_toml}: [pex-cli] needs `version` and `known_versions` entries like "
@@ -144,9 +142,20 @@ def pip_install(
 ) -> None:
     run(
         [
-            str(python), "-m", "pip", "install", "--isolated", "--quiet",
-            "--require-hashes", "--only-binary", ":all:", "--no-deps",
-            *pip_index_args(env), *extra, "-r", str(requirements),
+            str(python),
+            "-m",
+            "pip",
+            "install",
+            "--isolated",
+            "--quiet",
+            "--require-hashes",
+            "--only-binary",
+            ":all:",
+            "--no-deps",
+            *pip_index_args(env),
+            *extra,
+            "-r",
+            str(requirements),
         ],
         env,
         what=f"pip install -r {requirements}",
@@ -184,20 +193,41 @@ def build_pex_pex(
         tool_python = tool_venv / "bin" / "python"
         run(
             [
-                str(tool_python), "-m", "pip", "download", "--isolated", "--quiet",
-                "--require-hashes", "--only-binary", ":all:", "--no-deps",
-                *pip_index_args(env), "-d", str(wheels), "-r", str(requirements),
+                str(tool_python),
+                "-m",
+                "pip",
+                "download",
+                "--isolated",
+                "--quiet",
+                "--require-hashes",
+                "--only-binary",
+                ":all:",
+                "--no-deps",
+                *pip_index_args(env),
+                "-d",
+                str(wheels),
+                "-r",
+                str(requirements),
             ],
             env,
             what=f"downloading the pex wheel pinned in {requirements}",
             hint=f"Check {requirements}, or set {INDEX_URL_VARIABLE} behind a proxy.",
         )
-        pip_install(tool_python, requirements, env, extra=["--no-index", "--find-links", str(wheels)])
+        pip_install(
+            tool_python, requirements, env, extra=["--no-index", "--find-links", str(wheels)]
+        )
         built = work / "pex.pex"
         run(
             [
-                str(tool_venv / "bin" / "pex"), "-f", str(wheels), "--no-pypi",
-                f"pex=={pin.version}", "-c", "pex", "-o", str(built),
+                str(tool_venv / "bin" / "pex"),
+                "-f",
+                str(wheels),
+                "--no-pypi",
+                f"pex=={pin.version}",
+                "-c",
+                "pex",
+                "-o",
+                str(built),
                 "--python-shebang=/usr/bin/env python",
             ],
             {**env, "PEX_ROOT": str(work / "pex-root")},

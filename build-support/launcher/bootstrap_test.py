@@ -57,7 +57,10 @@ def test_clean_environment_drops_everything_that_steers_pip_or_python() -> None:
     [
         ({}, []),
         ({"PANTRY_INDEX_URL": "  "}, []),
-        ({"PANTRY_INDEX_URL": "https://proxy.example/simple"}, ["--index-url", "https://proxy.example/simple"]),
+        (
+            {"PANTRY_INDEX_URL": "https://proxy.example/simple"},
+            ["--index-url", "https://proxy.example/simple"],
+        ),
         ({"PIP_INDEX_URL": "https://ignored.example/simple"}, []),
     ],
 )

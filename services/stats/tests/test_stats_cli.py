@@ -69,7 +69,9 @@ def test_table(capsys: pytest.CaptureFixture[str], logfile: Path) -> None:
         f"{logfile}:5: not JSON: Expecting value: line 1 column 1 (char 0)\n"
         f"{logfile}:10: missing field 'path'\n"
     )
-    assert out == """\
+    assert (
+        out
+        == """\
 4 downloads in 9 lines (1 bot download skipped, 2 bad lines)
 
 project  downloads
@@ -87,6 +89,7 @@ other              1
 pip                1
 uv                 1
 """
+    )
 
 
 def test_json_with_top_and_count_bots_flag(

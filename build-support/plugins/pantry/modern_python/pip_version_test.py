@@ -1,11 +1,10 @@
 from __future__ import annotations
 
 import pytest
-
+from pantry.modern_python import pip_version
 from pants.backend.python.subsystems.setup import PythonSetup
 from pants.engine.rules import QueryRule
 from pants.testutil.rule_runner import RuleRunner
-from pantry.modern_python import pip_version
 
 
 @pytest.fixture
