@@ -1,17 +1,27 @@
-"""Print one summary of every test Pants ran, from the JUnit XML reports it wrote.
+"""One summary of every test Pants ran: per project and Python version, then one closing line.
 
-Usage: junit_summary.py REPORTS_DIR
+Reads the JUnit XML reports `./pants test` writes (`[test].report`) and, optionally, the
+console log of that run, to count targets served from cache ("cached locally/remotely").
 
-Exit status: 0 when tests ran and none failed; 1 when any failed or errored; 2 when the
-directory holds no test at all (so "nothing ran" can never pass silently).
+Exit status: 0 when tests ran and none failed; 1 when any failed or errored; 2 when there
+is no test result at all (so "nothing ran" never passes silently, unless --allow-empty).
 """
 
 from __future__ import annotations
 
+import argparse
+import re
 import sys
 import xml.etree.ElementTree as ElementTree
+from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
+
+# `✓ services/index/tests/test_app.py succeeded in 0.32s (cached locally).`
+RESULT_LINE = re.compile(r"^[✓✕] (?P<address>\S+) (?:succeeded|failed) in .*\((?P<cache>cached \w+)\)")
+PARAMETRIZED_PYTHON = re.compile(r"@interpreter_constraints=py(?P<major>\d)(?P<minor>\d+)")
+# Project roots by their leading path segments (count of segments naming the project).
+PROJECT_DEPTH = {"services": 2, "libs": 3, "build-support": 2, "infra": 1, "external": 1}
 
 
 @dataclass(frozen=True)
@@ -19,14 +29,16 @@ class Counts:
     passed: int = 0
     failed: int = 0
     skipped: int = 0
-    reports: int = 0
+    targets: int = 0
+    cached: int = 0
 
     def __add__(self, other: Counts) -> Counts:
         return Counts(
             self.passed + other.passed,
             self.failed + other.failed,
             self.skipped + other.skipped,
-            self.reports + other.reports,
+            self.targets + other.targets,
+            self.cached + other.cached,
         )
 
     @property
@@ -34,12 +46,12 @@ class Counts:
         return self.passed + self.failed + self.skipped
 
 
-def count_report(path: Path) -> Counts:
+def count_report(path: Path, cached: bool = False) -> Counts:
     """Count one JUnit XML file; a file that is not JUnit XML counts as one failure."""
     try:
         root = ElementTree.parse(path).getroot()
     except ElementTree.ParseError:
-        return Counts(failed=1, reports=1)
+        return Counts(failed=1, targets=1, cached=int(cached))
     failed = skipped = total = 0
     for case in root.iter("testcase"):
         total += 1
@@ -47,34 +59,92 @@ def count_report(path: Path) -> Counts:
             failed += 1
         elif case.find("skipped") is not None:
             skipped += 1
-    return Counts(passed=total - failed - skipped, failed=failed, skipped=skipped, reports=1)
+    return Counts(total - failed - skipped, failed, skipped, targets=1, cached=int(cached))
 
 
-def summarize(reports_dir: Path) -> Counts:
-    counts = Counts()
-    for path in sorted(reports_dir.rglob("*.xml")):
-        counts += count_report(path)
-    return counts
+def report_stem(address: str) -> str:
+    """The report file stem Pants uses for a test address (`/` and `:` become `.`)."""
+    return address.replace("/", ".").replace(":", ".")
 
 
-def render(counts: Counts) -> str:
-    return (
-        f"tests: {counts.passed} passed, {counts.failed} failed, {counts.skipped} skipped"
-        f" ({counts.reports} test targets)"
+def project_of(stem: str) -> str:
+    parts = stem.split(".")
+    depth = PROJECT_DEPTH.get(parts[0], 1)
+    return "/".join(parts[:depth])
+
+
+def python_of(stem: str) -> str:
+    match = PARAMETRIZED_PYTHON.search(stem)
+    return f"{match['major']}.{match['minor']}" if match else "default"
+
+
+def cached_stems(log_text: str) -> set[str]:
+    return {
+        report_stem(match["address"])
+        for match in map(RESULT_LINE.match, log_text.splitlines())
+        if match
+    }
+
+
+def summarize(reports_dir: Path, cached: set[str]) -> dict[tuple[str, str], Counts]:
+    groups: dict[tuple[str, str], Counts] = defaultdict(Counts)
+    for path in sorted(reports_dir.rglob("*.xml")) if reports_dir.is_dir() else []:
+        stem = path.name[: -len(".xml")]
+        groups[(project_of(stem), python_of(stem))] += count_report(path, stem in cached)
+    return dict(groups)
+
+
+def total_of(groups: dict[tuple[str, str], Counts]) -> Counts:
+    return sum(groups.values(), Counts())
+
+
+def render_table(groups: dict[tuple[str, str], Counts]) -> list[str]:
+    """A markdown table, one row per project and Python, then the total row."""
+    header = ["project", "python", "targets", "passed", "failed", "skipped", "from cache"]
+    rows = [
+        [project, python, *map(str, (c.targets, c.passed, c.failed, c.skipped, c.cached))]
+        for (project, python), c in sorted(groups.items())
+    ]
+    total = total_of(groups)
+    rows.append(
+        ["**total**", "", *map(str, (total.targets, total.passed, total.failed, total.skipped, total.cached))]
     )
+    return [
+        "| " + " | ".join(header) + " |",
+        "|" + "|".join("---" for _ in header) + "|",
+        *("| " + " | ".join(row) + " |" for row in rows),
+    ]
+
+
+def closing_line(total: Counts) -> str:
+    return f"tests: {total.passed} passed, {total.failed} failed, {total.skipped} skipped"
 
 
 def main(argv: list[str]) -> int:
-    if len(argv) != 1:
-        print(__doc__, file=sys.stderr)
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("reports_dir", type=Path, help="where `./pants test` wrote JUnit XML")
+    parser.add_argument("--log", type=Path, help="the console log of that `./pants test` run")
+    parser.add_argument("--markdown", type=Path, help="also write the table here (CI job summary)")
+    parser.add_argument(
+        "--allow-empty", action="store_true", help="exit 0 when no test ran (nothing affected)"
+    )
+    args = parser.parse_args(argv)
+    cached = cached_stems(args.log.read_text(errors="replace")) if args.log else set()
+    groups = summarize(args.reports_dir, cached)
+    total = total_of(groups)
+    table = render_table(groups)
+    print("\n".join(table))
+    if args.markdown:
+        args.markdown.parent.mkdir(parents=True, exist_ok=True)
+        args.markdown.write_text("## Tests\n\n" + "\n".join(table) + f"\n\n{closing_line(total)}\n")
+    print(f"{total.targets} test targets, {total.cached} from cache")
+    print(closing_line(total))
+    if total.total == 0:
+        if args.allow_empty:
+            return 0
+        print(f"error: no test results under {args.reports_dir}: nothing was tested.", file=sys.stderr)
         return 2
-    reports_dir = Path(argv[0])
-    counts = summarize(reports_dir) if reports_dir.is_dir() else Counts()
-    print(render(counts))
-    if counts.total == 0:
-        print(f"error: no test results under {reports_dir}: nothing was tested.", file=sys.stderr)
-        return 2
-    return 1 if counts.failed else 0
+    return 1 if total.failed else 0
 
 
 if __name__ == "__main__":

@@ -3,7 +3,16 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from ci.junit_summary import Counts, main, render, summarize
+from ci.junit_summary import (
+    Counts,
+    cached_stems,
+    closing_line,
+    main,
+    project_of,
+    python_of,
+    render_table,
+    summarize,
+)
 
 PASSING = """<?xml version="1.0"?>
 <testsuites><testsuite name="pytest" tests="3">
@@ -16,6 +25,16 @@ FAILING = """<?xml version="1.0"?>
 <testsuite name="pytest"><testcase name="x"><failure message="boom"/></testcase>
 <testcase name="y"><error message="fixture"/></testcase><testcase name="z"/></testsuite>"""
 
+SHARED_310 = "libs.shared.simplerepo.tests.test_html.py@interpreter_constraints=py310.xml"
+SHARED_39 = "libs.shared.simplerepo.tests.test_html.py@interpreter_constraints=py39.xml"
+SERVICE = "services.index.tests.test_app.py.xml"
+
+LOG = """\
+✓ libs/shared/simplerepo/tests/test_html.py@interpreter_constraints=py310 succeeded in 0.2s (cached locally).
+✓ libs/shared/simplerepo/tests/test_html.py@interpreter_constraints=py39 succeeded in 0.2s.
+✕ services/index/tests/test_app.py failed in 0.3s (cached remotely).
+"""
+
 
 def write(tmp_path: Path, files: dict[str, str]) -> Path:
     for name, text in files.items():
@@ -25,29 +44,60 @@ def write(tmp_path: Path, files: dict[str, str]) -> Path:
     return tmp_path
 
 
-def test_counts_across_nested_reports(tmp_path: Path) -> None:
-    write(tmp_path, {"a/one.xml": PASSING, "b/two.xml": FAILING})
-    assert summarize(tmp_path) == Counts(passed=3, failed=2, skipped=1, reports=2)
+@pytest.mark.parametrize(
+    "stem, project, python",
+    [
+        (SHARED_310[:-4], "libs/shared/simplerepo", "3.10"),
+        (SHARED_39[:-4], "libs/shared/simplerepo", "3.9"),
+        (SERVICE[:-4], "services/index", "default"),
+        ("build-support.launcher.bootstrap_test.py.tests", "build-support/launcher", "default"),
+    ],
+)
+def test_project_and_python_from_report_names(stem: str, project: str, python: str) -> None:
+    assert (project_of(stem), python_of(stem)) == (project, python)
 
 
-def test_render_is_the_plain_closing_line() -> None:
-    assert render(Counts(passed=5, failed=1, skipped=2, reports=3)) == (
-        "tests: 5 passed, 1 failed, 2 skipped (3 test targets)"
-    )
+def test_cached_targets_come_from_the_log() -> None:
+    assert cached_stems(LOG) == {SHARED_310[:-4], SERVICE[:-4]}
+
+
+def test_groups_per_project_and_python(tmp_path: Path) -> None:
+    write(tmp_path, {SHARED_310: PASSING, SHARED_39: PASSING, f"nested/{SERVICE}": FAILING})
+    groups = summarize(tmp_path, cached_stems(LOG))
+    assert groups == {
+        ("libs/shared/simplerepo", "3.10"): Counts(2, 0, 1, targets=1, cached=1),
+        ("libs/shared/simplerepo", "3.9"): Counts(2, 0, 1, targets=1, cached=0),
+        ("services/index", "default"): Counts(1, 2, 0, targets=1, cached=1),
+    }
+    assert render_table(groups)[-1] == "| **total** |  | 3 | 5 | 2 | 2 | 2 |"
+
+
+def test_closing_line_is_the_plain_counts_line() -> None:
+    assert closing_line(Counts(5, 1, 2)) == "tests: 5 passed, 1 failed, 2 skipped"
 
 
 @pytest.mark.parametrize(
-    "files, exit_code",
+    "files, extra_args, exit_code",
     [
-        ({"ok.xml": PASSING}, 0),
-        ({"ok.xml": PASSING, "bad.xml": FAILING}, 1),
-        ({"broken.xml": "<not xml"}, 1),
-        ({}, 2),
+        ({SERVICE: PASSING}, [], 0),
+        ({SERVICE: PASSING, SHARED_39: FAILING}, [], 1),
+        ({SERVICE: "<not xml"}, [], 1),
+        ({}, [], 2),
+        ({}, ["--allow-empty"], 0),
     ],
 )
-def test_exit_status(tmp_path: Path, files: dict[str, str], exit_code: int) -> None:
-    write(tmp_path, files)
-    assert main([str(tmp_path)]) == exit_code
+def test_exit_status(tmp_path: Path, files: dict[str, str], extra_args, exit_code: int) -> None:
+    write(tmp_path / "reports", files)
+    assert main([str(tmp_path / "reports"), *extra_args]) == exit_code
+
+
+def test_markdown_for_the_job_summary(tmp_path: Path) -> None:
+    write(tmp_path / "reports", {SERVICE: PASSING})
+    markdown = tmp_path / "summary.md"
+    assert main([str(tmp_path / "reports"), "--markdown", str(markdown)]) == 0
+    text = markdown.read_text()
+    assert "| services/index | default | 1 | 2 | 0 | 1 | 0 |" in text
+    assert text.endswith("tests: 2 passed, 0 failed, 1 skipped\n")
 
 
 def test_missing_directory_means_nothing_ran(tmp_path: Path, capsys) -> None:
