@@ -18,7 +18,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 # `✓ services/index/tests/test_app.py succeeded in 0.32s (cached locally).`
-RESULT_LINE = re.compile(r"^[✓✕] (?P<address>\S+) (?:succeeded|failed) in .*\((?P<cache>cached \w+)\)")
+RESULT_LINE = re.compile(
+    r"^[✓✕] (?P<address>\S+) (?:succeeded|failed) in .*\((?P<cache>cached \w+)\)"
+)
 PARAMETRIZED_PYTHON = re.compile(r"@interpreter_constraints=py(?P<major>\d)(?P<minor>\d+)")
 # Project roots by their leading path segments (count of segments naming the project).
 PROJECT_DEPTH = {"services": 2, "libs": 3, "build-support": 2, "infra": 1, "external": 1}
@@ -107,7 +109,11 @@ def render_table(groups: dict[tuple[str, str], Counts]) -> list[str]:
     ]
     total = total_of(groups)
     rows.append(
-        ["**total**", "", *map(str, (total.targets, total.passed, total.failed, total.skipped, total.cached))]
+        [
+            "**total**",
+            "",
+            *map(str, (total.targets, total.passed, total.failed, total.skipped, total.cached)),
+        ]
     )
     return [
         "| " + " | ".join(header) + " |",
@@ -142,7 +148,9 @@ def main(argv: list[str]) -> int:
     if total.total == 0:
         if args.allow_empty:
             return 0
-        print(f"error: no test results under {args.reports_dir}: nothing was tested.", file=sys.stderr)
+        print(
+            f"error: no test results under {args.reports_dir}: nothing was tested.", file=sys.stderr
+        )
         return 2
     return 1 if total.failed else 0
 

@@ -29,9 +29,10 @@ SHARED_310 = "libs.shared.simplerepo.tests.test_html.py@interpreter_constraints=
 SHARED_39 = "libs.shared.simplerepo.tests.test_html.py@interpreter_constraints=py39.xml"
 SERVICE = "services.index.tests.test_app.py.xml"
 
-LOG = """\
-✓ libs/shared/simplerepo/tests/test_html.py@interpreter_constraints=py310 succeeded in 0.2s (cached locally).
-✓ libs/shared/simplerepo/tests/test_html.py@interpreter_constraints=py39 succeeded in 0.2s.
+SHARED = "libs/shared/simplerepo/tests/test_html.py@interpreter_constraints="
+LOG = f"""\
+✓ {SHARED}py310 succeeded in 0.2s (cached locally).
+✓ {SHARED}py39 succeeded in 0.2s.
 ✕ services/index/tests/test_app.py failed in 0.3s (cached remotely).
 """
 

@@ -1,0 +1,217 @@
+"""`./pants affected` on a small git fixture repo with the real launcher and plugins.
+
+One fixture repo and one pantsd serve every scenario (each resets the working tree); the
+daemon is stopped by its own pid at the end.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+
+FILES = {
+    "pants.toml": """\
+[GLOBAL]
+pants_version = "2.17.1"
+pythonpath = ["%(buildroot)s/build-support/plugins"]
+backend_packages = ["pants.backend.python", "pantry.affected"]
+pants_ignore.add = ["/.pantry/"]
+
+[pex-cli]
+{pex_cli}
+
+[source]
+root_patterns = ["/libs/internal/*/src", "/libs/internal/*/tests", "/services/*/src",
+                 "/services/*/tests", "/build-support/plugins"]
+
+[python]
+interpreter_constraints = ["CPython==3.11.*"]
+enable_resolves = true
+
+[python.resolves]
+python-default = "3rdparty/python/default.lock"
+
+[python-infer]
+unowned_dependency_behavior = "error"
+""",
+    "3rdparty/python/BUILD": 'python_requirements(name="reqs", source="reqs.txt")\n',
+    "3rdparty/python/reqs.txt": "packaging\npytest\nrequests\n",
+    "libs/internal/flags/src/flags/BUILD": "python_sources()\n",
+    "libs/internal/flags/src/flags/__init__.py": "ENABLED = True\n",
+    "libs/internal/flags/tests/BUILD": 'python_tests(name="tests")\n',
+    "libs/internal/flags/tests/test_flags.py": (
+        "import pytest\n\nfrom flags import ENABLED\n\n\ndef test_enabled():\n    assert ENABLED\n"
+    ),
+    "services/svc/src/svc/BUILD": "python_sources()\n",
+    "services/svc/src/svc/app.py": "from flags import ENABLED\n\nSTATE = ENABLED\n",
+    "services/svc/tests/BUILD": 'python_tests(name="tests")\n',
+    "services/svc/tests/test_app.py": (
+        "from svc.app import STATE\n\n\ndef test_state():\n    assert STATE\n"
+    ),
+    "services/other/src/other/BUILD": "python_sources()\n",
+    "services/other/src/other/main.py": "import packaging.version\n",
+    "services/other/tests/BUILD": 'python_tests(name="tests")\n',
+    "services/other/tests/test_main.py": "import other.main\n\n\ndef test_main():\n    pass\n",
+}
+
+ALL_TARGETS = [
+    "3rdparty/python:reqs#packaging",
+    "3rdparty/python:reqs#pytest",
+    "3rdparty/python:reqs#requests",
+    "libs/internal/flags/src/flags/__init__.py",
+    "libs/internal/flags/tests/test_flags.py",
+    "services/other/src/other/main.py",
+    "services/other/tests/test_main.py",
+    "services/svc/src/svc/app.py",
+    "services/svc/tests/test_app.py",
+]
+
+
+def copy_into(repo: Path, sources: list[str]) -> None:
+    for source in sources:
+        destination = repo / source
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(source, destination)
+
+
+def git(repo: Path, *args: str) -> str:
+    return subprocess.run(
+        ["git", "-c", "user.email=ci@pantry.invalid", "-c", "user.name=ci", *args],
+        cwd=repo,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+
+
+@pytest.fixture(scope="module")
+def repo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    repo = tmp_path_factory.mktemp("fixture")
+    pex_cli = Path("pants.toml").read_text().split("[pex-cli]\n", 1)[1].split("\n[", 1)[0]
+    for path, text in FILES.items():
+        (repo / path).parent.mkdir(parents=True, exist_ok=True)
+        (repo / path).write_text(
+            text.replace("{pex_cli}", pex_cli) if path == "pants.toml" else text
+        )
+    copy_into(repo, ["pants", *map(str, Path("build-support/launcher").glob("*.*"))])
+    copy_into(repo, [str(p) for p in Path("build-support/plugins/pantry").rglob("*.py")])
+    copy_into(repo, ["3rdparty/python/default.lock"])
+    (repo / ".gitignore").write_text("/.pantry/\n/.pids/\n/.pants.d/\n")
+    git(repo, "init", "-q", "-b", "main")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "fixture")
+    yield repo
+    for pid_file in (repo / ".pids").rglob("pantsd/pid"):
+        try:
+            os.kill(int(pid_file.read_text().strip()), signal.SIGTERM)
+        except (ProcessLookupError, ValueError):
+            pass
+
+
+def affected(repo: Path, *args: str) -> list[str]:
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "HOME": os.path.expanduser("~"),
+        "PYENV_ROOT": os.environ.get("PYENV_ROOT", os.path.expanduser("~/.pyenv")),
+    }
+    result = subprocess.run(
+        ["./pants", "--pantsd", "affected", "--base=HEAD", *args],
+        cwd=repo,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.splitlines()
+
+
+@pytest.fixture
+def clean(repo: Path) -> Iterator[Path]:
+    yield repo
+    git(repo, "checkout", "-q", "--", ".")
+    git(repo, "clean", "-qfd", "-e", ".pantry", "-e", ".pids", "-e", ".pants.d")
+
+
+def edit(repo: Path, path: str, change) -> None:
+    target = repo / path
+    target.write_text(change(target.read_text()))
+
+
+def test_nothing_changed(clean: Path) -> None:
+    assert affected(clean) == []
+
+
+def test_leaf_change_selects_the_leaf(clean: Path) -> None:
+    edit(clean, "services/svc/tests/test_app.py", lambda text: text + "\n# more\n")
+    assert affected(clean) == ["services/svc/tests/test_app.py"]
+
+
+def test_internal_lib_change_selects_its_dependents(clean: Path) -> None:
+    edit(clean, "libs/internal/flags/src/flags/__init__.py", lambda text: text + "OTHER = 1\n")
+    assert affected(clean) == [
+        "libs/internal/flags/src/flags/__init__.py",
+        "libs/internal/flags/tests/test_flags.py",
+        "services/svc/src/svc/app.py",
+        "services/svc/tests/test_app.py",
+    ]
+    assert affected(clean, "--kind=tests") == [
+        "libs/internal/flags/tests/test_flags.py",
+        "services/svc/tests/test_app.py",
+    ]
+
+
+def test_why_names_the_chain(clean: Path) -> None:
+    edit(clean, "services/svc/src/svc/app.py", lambda text: text + "\n")
+    assert affected(clean, "--why") == [
+        "services/svc/src/svc/app.py: services/svc/src/svc/app.py changed"
+        " → services/svc/src/svc/app.py",
+        "services/svc/tests/test_app.py: services/svc/src/svc/app.py changed"
+        " → services/svc/src/svc/app.py → services/svc/tests/test_app.py",
+    ]
+
+
+def test_deleted_test_file_selects_nothing_else(clean: Path) -> None:
+    (clean / "services/other/tests/test_main.py").unlink()
+    assert affected(clean) == []
+
+
+def test_pants_toml_change_selects_everything(clean: Path) -> None:
+    edit(clean, "pants.toml", lambda text: text + "\n[test]\ntimeout_default = 60\n")
+    assert affected(clean) == ALL_TARGETS
+
+
+def test_plugin_change_selects_everything(clean: Path) -> None:
+    edit(clean, "build-support/plugins/pantry/affected/selection.py", lambda text: text + "\n")
+    assert affected(clean) == ALL_TARGETS
+
+
+def test_comment_only_build_change_selects_nothing(clean: Path) -> None:
+    edit(clean, "services/svc/src/svc/BUILD", lambda text: "# Sources.\n" + text + "\n\n")
+    assert affected(clean) == []
+
+
+def test_build_change_selects_that_target_and_dependents(clean: Path) -> None:
+    edit(clean, "services/svc/src/svc/BUILD", lambda _: 'python_sources(tags=["web"])\n')
+    assert affected(clean) == ["services/svc/src/svc/app.py", "services/svc/tests/test_app.py"]
+
+
+def test_deep_lockfile_change_selects_only_that_requirements_dependents(clean: Path) -> None:
+    # pluggy is only in pytest's closure: packaging and requests users are not affected.
+    def downgrade_pluggy(text: str) -> str:
+        start = text.index('"project_name": "pluggy"')
+        version = text.index('"version": "', start)
+        end = text.index('"', version + len('"version": "'))
+        return text[:version] + '"version": "0.0.1"' + text[end + 1 :]
+
+    edit(clean, "3rdparty/python/default.lock", downgrade_pluggy)
+    assert affected(clean) == [
+        "3rdparty/python:reqs#pytest",
+        "libs/internal/flags/tests/test_flags.py",
+    ]

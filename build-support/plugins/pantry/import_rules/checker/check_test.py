@@ -1,0 +1,356 @@
+"""End-to-end: the checker on the fixture monorepo of `conftest.py`."""
+
+from __future__ import annotations
+
+import io
+import json
+import sys
+import textwrap
+from pathlib import Path
+from typing import Any, Callable, Mapping
+
+import pytest
+from pantry.import_rules.checker import check as check_module
+from pantry.import_rules.checker.grimp_imports import GrimpImports, scan_with_grimp
+from pantry.import_rules.checker.main import main
+
+R1 = "rule 1: nothing may import a service other than itself"
+R5 = (
+    "rule 5: only services and internal libs may import internal libs "
+    "(published code cannot depend on unpublished code)"
+)
+APP = "services/index/src/index/app.py"
+
+R2 = "rule 2: nothing may import the top-level infra/"
+R6 = "rule 6: only the top-level infra/ may import a service's infra"
+STATS = "(services/stats)"
+FLAGS = "(libs/internal/flags)"
+INDEX = "(services/index)"
+
+EXPECTED = [
+    f"build-support/plugins/toolbox/peek.py:1: toolbox.peek imports index.app (services/index) "
+    f"— {R1}",
+    "libs/shared/names/BUILD:2: libs/shared/names:names depends on libs/internal/flags/src/flags "
+    f"{FLAGS} — {R5}",
+    f"libs/shared/names/src/names/norm.py:4: names.norm imports flags.core {FLAGS} — {R5}",
+    "services/index/BUILD:4: services/index:tests depends on //services/stats/src/stats:lib "
+    f"{STATS} — {R1}",
+    f"services/index/infra/main.tf:7: module.stats_db sources services/stats/infra {STATS} — {R6}",
+    f"{APP}:8: index.app imports stats.parse {STATS} — {R1}",
+    f"{APP}:9: index.app imports stats.models {STATS} — {R1}",
+    f"{APP}:10: index.app imports stats.parse {STATS} — {R1}",
+    f"{APP}:11: index.app imports stats.parse {STATS} — {R1}",
+    f"{APP}:22: index.app imports stats.models {STATS} — {R1}",
+    f"{APP}:26: index.app imports stats {STATS} — {R1}",
+    f"{APP}:27: index.app imports stats.parse {STATS} — {R1}",
+    f"{APP}:30: index.app imports stats.models {STATS} — {R1}",
+    f"services/index/tests/test_app.py:3: test_app imports stats.parse {STATS} — {R1}",
+    f"services/stats/infra/main.tf:2: module.dns sources infra/modules/dns (infra) — {R2}",
+    # 16 checked Python files (one is context only), 2 BUILD files, 3 Terraform files.
+    "15 violations in 21 files checked.",
+]
+
+
+def _run(repo: Any, **overrides: Any) -> tuple[int, list[str], str]:
+    request = repo.write_request(**overrides)
+    stdout, stderr = io.StringIO(), io.StringIO()
+    code = main([str(request), "--build-root", str(repo.root)], stdout=stdout, stderr=stderr)
+    return code, stdout.getvalue().splitlines(), stderr.getvalue()
+
+
+@pytest.fixture(params=["grimp", "ast"])
+def engine(request: Any, monkeypatch: pytest.MonkeyPatch) -> Mapping[str, GrimpImports]:
+    """Run each end-to-end test twice: static imports from grimp, and from ast alone."""
+    scans: dict[str, GrimpImports] = {}
+
+    def spy(packages: Mapping[str, Any]) -> GrimpImports:
+        scans["result"] = scan_with_grimp(packages)
+        return scans["result"]
+
+    def no_grimp(packages: Mapping[str, Any]) -> GrimpImports:
+        return GrimpImports()
+
+    monkeypatch.setattr(
+        check_module, "scan_with_grimp", spy if request.param == "grimp" else no_grimp
+    )
+    scans["engine"] = request.param  # type: ignore[assignment]
+    return scans
+
+
+def test_every_violation_of_the_fixture_repo(fixture_repo: Any, engine: Mapping[str, Any]) -> None:
+    code, lines, stderr = _run(fixture_repo)
+    assert (code, stderr) == (1, "")
+    assert lines == EXPECTED
+    if engine["engine"] == "grimp":
+        # The grimp run really used grimp for the packages (and ast for loose modules).
+        scan = engine["result"]
+        assert scan.failure is None
+        assert scan.scanned("index.app") and scan.scanned("names.norm")
+        assert not scan.scanned("test_app")
+        assert set(scan.skipped) == set()
+
+
+def test_baseline_accepts_then_notes_stale_entries(fixture_repo: Any, engine: Any) -> None:
+    baseline = "build-support/import-rules-baseline.txt"
+    code, lines, _ = _run(fixture_repo, write_baseline=baseline)
+    # 15 violations, but the 8 in app.py are 3 entries (one per imported module).
+    assert (code, lines) == (0, [f"Wrote 10 accepted violations to {baseline}."])
+    written = (fixture_repo.root / baseline).read_text()
+    assert "services/index/src/index/app.py: index.app imports stats.parse\n" in written
+
+    code, lines, _ = _run(fixture_repo)
+    assert (code, lines) == (
+        0,
+        [f"0 violations in 21 files checked (15 more accepted by {baseline})."],
+    )
+
+    # Pay one down: the plugin no longer imports a service; add a new violation.
+    (fixture_repo.root / "build-support/plugins/toolbox/peek.py").write_text("import names\n")
+    (fixture_repo.root / "libs/internal/flags/src/flags/core.py").write_text(
+        "from names import norm\n\n\ndef f():\n    import stats\n"
+    )
+    code, lines, _ = _run(fixture_repo)
+    assert code == 1
+    stale_line = (
+        written.splitlines().index(
+            "build-support/plugins/toolbox/peek.py: toolbox.peek imports index.app"
+        )
+        + 1
+    )
+    assert lines == [
+        f"libs/internal/flags/src/flags/core.py:5: flags.core imports stats {STATS} — {R1}",
+        f"note: {baseline}:{stale_line}: stale baseline entry, the violation no longer occurs; "
+        "delete the line: build-support/plugins/toolbox/peek.py: toolbox.peek imports index.app",
+        f"1 violation in 21 files checked (14 more accepted by {baseline}).",
+    ]
+
+
+def test_without_a_baseline_file(fixture_repo: Any, engine: Any) -> None:
+    code, lines, _ = _run(fixture_repo, baseline_file=None)
+    assert (code, lines) == (1, EXPECTED)
+
+
+def test_string_imports_are_optional(fixture_repo: Any, engine: Any) -> None:
+    (fixture_repo.root / "libs/shared/names/src/names/registry.py").write_text(
+        'PLUGINS = ["stats.parse.Parser", "flags.core", "not.a.module"]\n'
+    )
+    python_files = [
+        *fixture_repo.request["python_files"],
+        {"path": "libs/shared/names/src/names/registry.py", "source_root": "libs/shared/names/src"},
+    ]
+    code, lines, _ = _run(fixture_repo, python_files=python_files)
+    assert lines[-1] == "15 violations in 22 files checked."
+
+    code, lines, _ = _run(fixture_repo, python_files=python_files, string_imports_min_dots=1)
+    registry_py = "libs/shared/names/src/names/registry.py"
+    registry = [line for line in lines if line.startswith(registry_py)]
+    assert registry == [
+        f"{registry_py}:1: names.registry imports flags.core {FLAGS} — {R5}",
+        f"{registry_py}:1: names.registry imports stats.parse {STATS} — {R1}",
+    ]
+
+
+def test_unparsable_files_fail_the_run_and_the_rest_is_still_checked(
+    fixture_repo: Any, engine: Any
+) -> None:
+    (fixture_repo.root / "libs/shared/names/src/names/__init__.py").write_text("def broken(:\n")
+    code, lines, _ = _run(fixture_repo)
+    version = ".".join(map(str, sys.version_info[:2]))
+    # norm.py is in the same package: grimp cannot scan it, so ast does.
+    assert (code, lines) == (
+        1,
+        [
+            *EXPECTED[:2],
+            "libs/shared/names/src/names/__init__.py:1: cannot check imports: invalid syntax "
+            f"(as parsed by Python {version})",
+            *EXPECTED[2:-1],
+            "15 violations in 21 files checked; 1 file could not be parsed.",
+        ],
+    )
+
+
+def _repo(tmp_path: Path, files: Mapping[str, str]) -> Callable[..., tuple[int, list[str], str]]:
+    for path, content in files.items():
+        (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / path).write_text(textwrap.dedent(content))
+
+    def run(**request: Any) -> tuple[int, list[str], str]:
+        path = tmp_path / "request.json"
+        path.write_text(json.dumps({"version": 1, "rules_file": "rules.toml", **request}))
+        stdout, stderr = io.StringIO(), io.StringIO()
+        code = main([str(path), "--build-root", str(tmp_path)], stdout=stdout, stderr=stderr)
+        return code, stdout.getvalue().splitlines(), stderr.getvalue()
+
+    return run
+
+
+CORE_RULES = """
+[trees]
+core = ["proj/src/app/core"]
+
+[[rules]]
+id = "c"
+text = "only core may import core"
+tree = "core"
+may-be-imported-by = ["itself"]
+"""
+
+
+def test_relative_imports_are_checked(tmp_path: Path, engine: Any) -> None:
+    """A boundary inside one package, so relative imports can cross it."""
+    run = _repo(
+        tmp_path,
+        {
+            "rules.toml": CORE_RULES,
+            "proj/src/app/__init__.py": "",
+            "proj/src/app/core/__init__.py": "",
+            "proj/src/app/core/engine.py": "from . import engine\nfrom .. import ui\n",
+            "proj/src/app/ui/__init__.py": "",
+            "proj/src/app/ui/view.py": """\
+                from typing import TYPE_CHECKING
+                from ..core import engine
+                from ..core.engine import run
+                def later():
+                    from .. import core
+                if TYPE_CHECKING:
+                    from ..core import engine as e
+                """,
+        },
+    )
+    files = [
+        {"path": p, "source_root": "proj/src"}
+        for p in (
+            "proj/src/app/__init__.py",
+            "proj/src/app/core/__init__.py",
+            "proj/src/app/core/engine.py",
+            "proj/src/app/ui/__init__.py",
+            "proj/src/app/ui/view.py",
+        )
+    ]
+    code, lines, stderr = run(python_files=files)
+    rule = "(proj/src/app/core) — rule c: only core may import core"
+    assert (code, stderr) == (1, "")
+    assert lines == [
+        f"proj/src/app/ui/view.py:2: app.ui.view imports app.core.engine {rule}",
+        f"proj/src/app/ui/view.py:3: app.ui.view imports app.core.engine {rule}",
+        f"proj/src/app/ui/view.py:5: app.ui.view imports app.core {rule}",
+        f"proj/src/app/ui/view.py:7: app.ui.view imports app.core.engine {rule}",
+        "4 violations in 5 files checked.",
+    ]
+
+
+def test_imports_of_packages_grimp_skips_keep_their_full_names(tmp_path: Path, engine: Any) -> None:
+    """`stats` is a namespace package (no __init__.py): grimp cannot scan it and sees
+    `import stats.parse` from a package it does scan as just `stats`."""
+    run = _repo(
+        tmp_path,
+        {
+            "rules.toml": SERVICE_RULES,
+            "services/index/src/index/__init__.py": "",
+            "services/index/src/index/app.py": "import stats.parse\nfrom stats import models\n",
+            "services/stats/src/stats/parse.py": "from index import app\n",
+            "services/stats/src/stats/models.py": "",
+        },
+    )
+    files = [
+        {"path": f"services/{p}", "source_root": f"services/{p.split('/')[0]}/src"}
+        for p in (
+            "index/src/index/__init__.py",
+            "index/src/index/app.py",
+            "stats/src/stats/parse.py",
+            "stats/src/stats/models.py",
+        )
+    ]
+    code, lines, _ = run(python_files=files)
+    assert lines == [
+        f"{APP}:1: index.app imports stats.parse {STATS} — {R1}",
+        f"{APP}:2: index.app imports stats.models {STATS} — {R1}",
+        f"services/stats/src/stats/parse.py:1: stats.parse imports index.app {INDEX} — {R1}",
+        "3 violations in 4 files checked.",
+    ]
+    if engine["engine"] == "grimp":
+        assert engine["result"].scanned("index.app")
+        assert engine["result"].skipped == {"stats": "not a regular package (no __init__.py)"}
+
+
+SERVICE_RULES = """
+[trees]
+service = ["services/*"]
+
+[[rules]]
+id = 1
+text = "nothing may import a service other than itself"
+tree = "service"
+may-be-imported-by = ["itself"]
+"""
+
+
+def test_build_dependency_lines_are_found_when_not_given(tmp_path: Path) -> None:
+    run = _repo(
+        tmp_path,
+        {
+            "rules.toml": CORE_RULES,
+            "proj/src/app/BUILD": """\
+                python_sources(
+                    dependencies=["proj/src/app/core:lib"],
+                )
+                """,
+        },
+    )
+    dependency = {"build_file": "proj/src/app/BUILD", "target": "proj/src/app:app"}
+    code, lines, _ = run(
+        build_dependencies=[
+            {**dependency, "dependency": "proj/src/app/core:lib"},
+            {**dependency, "dependency": "//proj/src/app/core", "line": 9},
+            {**dependency, "dependency": "proj/src/app/core/x.py"},
+            {**dependency, "build_file": "gone/BUILD", "dependency": "proj/src/app/core:lib"},
+        ]
+    )
+    rule = "(proj/src/app/core) — rule c: only core may import core"
+    assert lines == [
+        f"gone/BUILD:1: proj/src/app:app depends on proj/src/app/core:lib {rule}",
+        f"proj/src/app/BUILD:1: proj/src/app:app depends on proj/src/app/core/x.py {rule}",
+        f"proj/src/app/BUILD:2: proj/src/app:app depends on proj/src/app/core:lib {rule}",
+        f"proj/src/app/BUILD:9: proj/src/app:app depends on //proj/src/app/core {rule}",
+        "4 violations in 2 files checked.",
+    ]
+
+
+@pytest.mark.parametrize(
+    "request_overrides, error",
+    [
+        (
+            {"python_files": [{"path": "proj/src/gone.py", "source_root": "proj/src"}]},
+            "python_files[1].path: expected a readable file under the build root {root!r}, "
+            "got 'proj/src/gone.py' (No such file or directory).",
+        ),
+        (
+            {"terraform_files": ["infra/gone.tf"]},
+            "terraform_files[1]: expected a readable file under the build root {root!r}, "
+            "got 'infra/gone.tf' (No such file or directory).",
+        ),
+        (
+            {"rules_file": "nope.toml"},
+            "nope.toml: expected a readable file, got 'No such file or directory'.",
+        ),
+    ],
+)
+def test_bad_input_is_one_error_line_and_exit_2(
+    tmp_path: Path, request_overrides: Mapping[str, Any], error: str
+) -> None:
+    run = _repo(tmp_path, {"rules.toml": CORE_RULES})
+    code, lines, stderr = run(**request_overrides)
+    request_path = tmp_path / "request.json"
+    prefix = "" if "rules_file" in request_overrides else f"{request_path}: "
+    assert (code, lines) == (2, [])
+    assert stderr == f"error: {prefix}{error.format(root=str(tmp_path))}\n"
+
+
+def test_invalid_rules_file_is_one_error_line_and_exit_2(tmp_path: Path) -> None:
+    run = _repo(tmp_path, {"rules.toml": CORE_RULES.replace('"itself"', '"themselves"')})
+    code, lines, stderr = run()
+    assert (code, lines) == (2, [])
+    assert stderr == (
+        "error: rules.toml: rules[1].may-be-imported-by[1]: expected one of: 'itself', '*', "
+        "'core', got 'themselves'.\n"
+    )

@@ -1,0 +1,291 @@
+"""Load and validate the import rules file, `build-support/import-rules.toml`.
+
+The file has two parts:
+
+    [trees]                         # name = list of directory patterns
+    service = ["services/*"]        # `*` is exactly one path segment
+
+    [[rules]]                       # one table per rule, one rule per tree
+    id = 1
+    text = "nothing may import a service other than itself"
+    tree = "service"                # the tree this rule protects
+    may-be-imported-by = ["itself"] # tree names, "itself" (same project) or "*"
+
+A path belongs to the tree whose pattern matches most of its leading segments; the
+directory matched up to the pattern's last `*` (or the whole pattern if it has none) is
+the path's *project*, so `services/*/infra` puts `services/index/infra/main.tf` in the
+project `services/index`. See `classify` and `policy` for how these are used.
+
+Every mistake raises `InvalidRulesFile`, whose message names the file, the key (arrays
+are counted from 1: `rules[2].tree` is the `tree` of the second `[[rules]]` table), what
+was expected and what was found.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from typing import Any, Mapping
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised by the Python 3.9 test run
+    import tomli as tomllib
+
+ITSELF = "itself"
+EVERYTHING = "*"
+WILDCARD = "*"
+
+_TOP_LEVEL_KEYS = ("trees", "rules")
+_RULE_KEYS = ("id", "text", "tree", "may-be-imported-by")
+
+
+class InvalidRulesFile(Exception):
+    """The import rules file cannot be read, or does not follow its schema."""
+
+    def __init__(self, path: str, key: str, expected: str, got: str | None = None) -> None:
+        self.path = path
+        self.key = key
+        self.expected = expected
+        self.got = got
+        where = f"{path}: {key}" if key else path
+        found = f", got {got}" if got is not None else ""
+        super().__init__(f"{where}: expected {expected}{found}.")
+
+
+@dataclass(frozen=True)
+class Tree:
+    """A named part of the repository, chosen by directory patterns."""
+
+    name: str
+    patterns: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Rule:
+    """Who may import the modules of one tree."""
+
+    id: str
+    text: str
+    tree: str
+    may_be_imported_by: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class RuleSet:
+    """The validated contents of a rules file."""
+
+    path: str
+    trees: tuple[Tree, ...]
+    rules: tuple[Rule, ...]
+
+    def rule_for(self, tree: str) -> Rule:
+        for rule in self.rules:
+            if rule.tree == tree:
+                return rule
+        raise KeyError(tree)
+
+
+def load_rules_file(path: str, display_path: str | None = None) -> RuleSet:
+    """Read and validate the rules file at `path` (raises `InvalidRulesFile`).
+
+    Messages call the file `display_path` (default `path`), e.g. its repository path
+    when `path` is somewhere in a sandbox.
+    """
+    shown = display_path or path
+    try:
+        with open(path, "rb") as f:
+            raw = f.read()
+    except OSError as e:
+        raise InvalidRulesFile(shown, "", "a readable file", got=repr(e.strerror)) from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise InvalidRulesFile(
+            shown, "", "UTF-8 text", got=f"a non-UTF-8 byte at offset {e.start}"
+        ) from None
+    return parse_rules(text, shown)
+
+
+def parse_rules(text: str, path: str) -> RuleSet:
+    """Parse and validate rules file `text`; `path` is only used in error messages."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        raise InvalidRulesFile(path, "", "valid TOML", got=f"a syntax error ({e})") from None
+    _reject_unknown_keys(path, "", data, _TOP_LEVEL_KEYS)
+    trees = _parse_trees(path, data)
+    rules = _parse_rules(path, data, trees)
+    return RuleSet(path=path, trees=trees, rules=rules)
+
+
+def _parse_trees(path: str, data: Mapping[str, Any]) -> tuple[Tree, ...]:
+    table = _require(path, "trees", data, dict, 'a table, e.g. [trees] service = ["services/*"]')
+    if not table:
+        raise InvalidRulesFile(path, "trees", "at least one tree", got="an empty table")
+    trees = []
+    owner_of: dict[str, str] = {}
+    for name, patterns in table.items():
+        key = f"trees.{name}"
+        if name in (ITSELF, EVERYTHING):
+            raise InvalidRulesFile(
+                path, key, f"a tree name other than the reserved {ITSELF!r} and {EVERYTHING!r}"
+            )
+        if not isinstance(patterns, list) or not patterns:
+            raise InvalidRulesFile(
+                path,
+                key,
+                'a non-empty list of directory patterns, e.g. ["services/*"]',
+                got=repr(patterns),
+            )
+        for i, pattern in enumerate(patterns, start=1):
+            pattern_key = f"{key}[{i}]"
+            _check_pattern(path, pattern_key, pattern)
+            if pattern in owner_of:
+                raise InvalidRulesFile(
+                    path,
+                    pattern_key,
+                    f"a pattern no other tree uses ({owner_of[pattern]} has it)",
+                    got=repr(pattern),
+                )
+            owner_of[pattern] = pattern_key
+        trees.append(Tree(name=name, patterns=tuple(patterns)))
+    _reject_ambiguous_patterns(path, owner_of)
+    return tuple(trees)
+
+
+def _check_pattern(path: str, key: str, pattern: object) -> None:
+    expected = (
+        'a relative directory pattern whose segments are names or a whole "*", '
+        'e.g. "services/*/infra"'
+    )
+    if not isinstance(pattern, str) or not pattern:
+        raise InvalidRulesFile(path, key, expected, got=repr(pattern))
+    for segment in pattern.split("/"):
+        bad = segment in ("", ".", "..") or (
+            segment != WILDCARD and any(c in segment for c in "*?[]\\")
+        )
+        if bad:
+            raise InvalidRulesFile(path, key, expected, got=repr(pattern))
+
+
+def _reject_ambiguous_patterns(path: str, owner_of: Mapping[str, str]) -> None:
+    """Two patterns that can match the same directory with equal specificity are an error."""
+    patterns = sorted(owner_of)
+    for i, a in enumerate(patterns):
+        for b in patterns[i + 1 :]:
+            sa, sb = a.split("/"), b.split("/")
+            if len(sa) != len(sb) or sa.count(WILDCARD) != sb.count(WILDCARD):
+                continue
+            if all(x == y or WILDCARD in (x, y) for x, y in zip(sa, sb)):
+                raise InvalidRulesFile(
+                    path,
+                    owner_of[b],
+                    f"a pattern that cannot match the same directories as {owner_of[a]} ({a!r})",
+                    got=repr(b),
+                )
+
+
+def _parse_rules(path: str, data: Mapping[str, Any], trees: tuple[Tree, ...]) -> tuple[Rule, ...]:
+    entries = _require(
+        path, "rules", data, list, "an array of [[rules]] tables (one rule per tree)"
+    )
+    tree_names = tuple(t.name for t in trees)
+    rules: list[Rule] = []
+    key_of_id: dict[str, str] = {}
+    key_of_tree: dict[str, str] = {}
+    for n, entry in enumerate(entries, start=1):
+        key = f"rules[{n}]"
+        rule = _parse_rule(path, key, entry, tree_names)
+        if rule.id in key_of_id:
+            raise InvalidRulesFile(
+                path,
+                f"{key}.id",
+                f"an id no other rule has ({key_of_id[rule.id]} has it)",
+                got=repr(rule.id),
+            )
+        if rule.tree in key_of_tree:
+            raise InvalidRulesFile(
+                path,
+                f"{key}.tree",
+                f"a tree no other rule protects ({key_of_tree[rule.tree]} protects {rule.tree!r})",
+                got=repr(rule.tree),
+            )
+        key_of_id[rule.id] = key
+        key_of_tree[rule.tree] = key
+        rules.append(rule)
+    for tree_name in tree_names:
+        if tree_name not in key_of_tree:
+            raise InvalidRulesFile(
+                path,
+                "rules",
+                f"a [[rules]] table with tree = {tree_name!r} (every tree needs exactly one rule)",
+            )
+    return tuple(rules)
+
+
+def _parse_rule(path: str, key: str, entry: Any, tree_names: tuple[str, ...]) -> Rule:
+    if not isinstance(entry, dict):
+        raise InvalidRulesFile(path, key, "a [[rules]] table", got=repr(entry))
+    _reject_unknown_keys(path, key, entry, _RULE_KEYS)
+
+    rule_id = entry.get("id")
+    if isinstance(rule_id, bool) or not isinstance(rule_id, (int, str)) or rule_id == "":
+        raise InvalidRulesFile(
+            path, f"{key}.id", "a rule number or non-empty string, e.g. id = 1", got=repr(rule_id)
+        )
+
+    text = entry.get("text")
+    if not isinstance(text, str) or not text.strip():
+        raise InvalidRulesFile(
+            path,
+            f"{key}.text",
+            'the rule in words, e.g. text = "nothing may import a service other than itself"',
+            got=repr(text),
+        )
+
+    tree = entry.get("tree")
+    if tree not in tree_names:
+        raise InvalidRulesFile(
+            path,
+            f"{key}.tree",
+            f"one of the trees: {', '.join(map(repr, tree_names))}",
+            got=repr(tree),
+        )
+
+    importers = entry.get("may-be-imported-by")
+    importers_key = f"{key}.may-be-imported-by"
+    choices = ", ".join(map(repr, (ITSELF, EVERYTHING, *tree_names)))
+    if not isinstance(importers, list):
+        raise InvalidRulesFile(
+            path,
+            importers_key,
+            f"a list of importers from: {choices} (may be empty)",
+            got=repr(importers),
+        )
+    for i, importer in enumerate(importers, start=1):
+        if importer not in (ITSELF, EVERYTHING, *tree_names):
+            raise InvalidRulesFile(
+                path, f"{importers_key}[{i}]", f"one of: {choices}", got=repr(importer)
+            )
+    return Rule(id=str(rule_id), text=text.strip(), tree=tree, may_be_imported_by=tuple(importers))
+
+
+def _require(path: str, key: str, data: Mapping[str, Any], kind: type, expected: str) -> Any:
+    if key not in data:
+        raise InvalidRulesFile(path, key, expected, got="nothing (the key is missing)")
+    value = data[key]
+    if not isinstance(value, kind):
+        raise InvalidRulesFile(path, key, expected, got=repr(value))
+    return value
+
+
+def _reject_unknown_keys(
+    path: str, prefix: str, data: Mapping[str, Any], known: tuple[str, ...]
+) -> None:
+    for name in data:
+        if name not in known:
+            key = f"{prefix}.{name}" if prefix else name
+            raise InvalidRulesFile(
+                path, key, f"only the keys {', '.join(known)}", got=f"unknown key {name!r}"
+            )
