@@ -102,7 +102,7 @@ def repo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     copy_into(repo, ["pants", *map(str, Path("build-support/launcher").glob("*.*"))])
     copy_into(repo, [str(p) for p in Path("build-support/plugins/pantry").rglob("*.py")])
     copy_into(repo, ["3rdparty/python/default.lock"])
-    (repo / ".gitignore").write_text("/.pantry/\n/.pids/\n/.pants.d/\n")
+    (repo / ".gitignore").write_text("/.pantry/\n/.pids/\n/.pants.d/\n__pycache__/\n")
     git(repo, "init", "-q", "-b", "main")
     git(repo, "add", "-A")
     git(repo, "commit", "-qm", "fixture")

@@ -74,7 +74,13 @@ async def list_affected(
 
     # Generated targets (one per file) stand for their generators everywhere but where a
     # deleted file's only owner is its generator.
-    targets = [tgt for tgt in all_targets if not isinstance(tgt, TargetGenerator)]
+    # Synthetic targets (aliases starting with `_`, e.g. a resolve's lockfile) are Pants'
+    # bookkeeping, not something to build or test.
+    targets = [
+        tgt
+        for tgt in all_targets
+        if not isinstance(tgt, TargetGenerator) and not tgt.alias.startswith("_")
+    ]
     lockfiles = {path: resolve for resolve, path in python_setup.resolves.items()}
     seeds: list[Seed] = []
     owned_paths: list[str] = []
