@@ -78,3 +78,18 @@ module "stats" {
   logs_claim_name = kubernetes_persistent_volume_claim_v1.logs.metadata[0].name
   flags           = var.stats_flags
 }
+
+# The shared remote cache for Pants (BuildGrid): CI writes with a credential, everyone else
+# reads. It lives here, not beside a service, because it serves the whole repository.
+module "remote_cache" {
+  source = "./remote-cache"
+
+  namespace                  = kubernetes_namespace_v1.pantry.metadata[0].name
+  image                      = var.remote_cache_image
+  storage_class              = var.remote_cache_storage_class
+  cas_size_gib               = var.remote_cache_cas_size_gib
+  tls_secret_name            = var.remote_cache_tls_secret_name
+  jwt_public_key_secret_name = var.remote_cache_jwt_public_key_secret_name
+  index_dsn_secret_name      = var.remote_cache_index_dsn_secret_name
+  allowed_source_ranges      = var.remote_cache_allowed_source_ranges
+}

@@ -60,3 +60,42 @@ variable "stats_flags" {
   type        = map(string)
   default     = {}
 }
+
+variable "remote_cache_image" {
+  description = "BuildGrid image for the remote cache, pinned by digest (see infra/remote-cache/README.md)."
+  type        = string
+}
+
+variable "remote_cache_storage_class" {
+  description = "StorageClass for the remote cache's CAS volume (ReadWriteOnce, SSD)."
+  type        = string
+}
+
+variable "remote_cache_cas_size_gib" {
+  description = "Remote cache CAS volume size in GiB."
+  type        = number
+  default     = 200
+}
+
+variable "remote_cache_tls_secret_name" {
+  description = "kubernetes.io/tls Secret for the remote cache's hostname."
+  type        = string
+  default     = "remote-cache-tls"
+}
+
+variable "remote_cache_jwt_public_key_secret_name" {
+  description = "Secret with `jwt-rs256.pub`, the key that verifies CI's write token."
+  type        = string
+  default     = "remote-cache-jwt"
+}
+
+variable "remote_cache_index_dsn_secret_name" {
+  description = "Secret with `dsn`, the PostgreSQL URL of the remote cache's CAS index."
+  type        = string
+  default     = "remote-cache-index-db"
+}
+
+variable "remote_cache_allowed_source_ranges" {
+  description = "CIDRs that may reach the remote cache (CI runners, office/VPN ranges)."
+  type        = list(string)
+}

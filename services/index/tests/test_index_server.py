@@ -12,7 +12,7 @@ import pytest
 from feature_flags import Flags
 from index.accesslog import AccessLog
 from index.app import IndexApp
-from index.cli import ThreadingWSGIServer, default_data_dir, main, make_server
+from index.cli import ThreadingWSGIServer, default_data_dir, main, make_server, parse_size
 from index.storage import Storage
 
 
@@ -54,13 +54,15 @@ def test_real_server(server: tuple[ThreadingWSGIServer, io.StringIO]) -> None:
     deadline = time.monotonic() + 10
     while log.getvalue().count("\n") < 3 and time.monotonic() < deadline:
         time.sleep(0.01)
-    records = [json.loads(line) for line in log.getvalue().splitlines()]
-    assert [(r["path"], r["status"], r["remote"]) for r in records] == [
+    # Each handler thread logs its own request, so lines can land in any order.
+    records = {r["path"]: r for r in map(json.loads, log.getvalue().splitlines())}
+    assert sorted((r["path"], r["status"], r["remote"]) for r in records.values()) == [
+        ("/files/demo-1.0.tar.gz", 200, "127.0.0.1"),
         ("/simple/Demo/", 301, "127.0.0.1"),
         ("/simple/demo/", 200, "127.0.0.1"),
-        ("/files/demo-1.0.tar.gz", 200, "127.0.0.1"),
     ]
-    assert (records[2]["bytes"], records[2]["user_agent"]) == (5, "pip/24.0")
+    download = records["/files/demo-1.0.tar.gz"]
+    assert (download["bytes"], download["user_agent"]) == (5, "pip/24.0")
 
 
 def test_default_data_dir() -> None:
@@ -91,6 +93,32 @@ def test_default_data_dir() -> None:
             {},
             "--access-log {tmp}/no/such/dir/log: No such file or directory",
         ),
+        (
+            ["--upload-token-file", "{tmp}/no-token"],
+            {},
+            "--upload-token-file {tmp}/no-token: No such file or directory",
+        ),
+        (
+            ["--upload-token-file", "{tmp}/empty-token"],
+            {},
+            "--upload-token-file {tmp}/empty-token: the file is empty; put a secret in it, e.g.",
+        ),
+        (
+            ["--upload-token-file", "{tmp}/spaced-token"],
+            {},
+            "--upload-token-file {tmp}/spaced-token: the token must be one word, no spaces",
+        ),
+        (
+            ["--max-upload-size", "lots"],
+            {},
+            "argument --max-upload-size: invalid size 'lots'; expected bytes or a number with"
+            " K, M or G, e.g. 100M",
+        ),
+        (
+            ["--max-upload-size", "0"],
+            {},
+            "argument --max-upload-size: invalid size '0'; expected at least 1 byte",
+        ),
     ],
 )
 def test_cli_errors_exit_2_without_traceback(
@@ -101,6 +129,8 @@ def test_cli_errors_exit_2_without_traceback(
     message: str,
 ) -> None:
     missing = str(tmp_path / "missing")
+    (tmp_path / "empty-token").write_text("\n")
+    (tmp_path / "spaced-token").write_text("two words\n")
     args = [a.format(missing=missing, tmp=tmp_path) for a in args]
     with pytest.raises(SystemExit) as exc_info:
         main(["--data", str(tmp_path), *args], environ=environ)
@@ -123,3 +153,22 @@ def test_cli_reports_busy_port(
         f"error: cannot listen on 127.0.0.1:{port}: Address already in use"
         in capsys.readouterr().err
     )
+
+
+@pytest.mark.parametrize(
+    "value, size", [("1", 1), ("500K", 500 << 10), ("100M", 100 << 20), ("2GiB", 2 << 30)]
+)
+def test_parse_size(value: str, size: int) -> None:
+    assert parse_size(value) == size
+
+
+def test_default_data_dir_is_created(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Bind a port that is taken, so main() stops right after preparing the data directory.
+    with make_server("127.0.0.1", 0, lambda environ, start_response: []) as busy:
+        port = busy.server_port
+        with pytest.raises(SystemExit):
+            main(["--port", str(port)], environ={"XDG_CACHE_HOME": str(tmp_path)})
+    assert (tmp_path / "pantry" / "index").is_dir()
+    assert f"cannot listen on 127.0.0.1:{port}" in capsys.readouterr().err

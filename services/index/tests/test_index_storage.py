@@ -3,10 +3,11 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import time
 from pathlib import Path
 
 import pytest
-from index.storage import Storage
+from index.storage import SCAN_TTL, AlreadyExists, Storage
 
 
 def sha256(data: bytes) -> str:
@@ -113,14 +114,77 @@ def test_file_vanishing_mid_scan_is_skipped(
 ) -> None:
     (tmp_path / "gone-1.0.tar.gz").write_bytes(b"x")
     (tmp_path / "kept-1.0.tar.gz").write_bytes(b"y")
-    real_is_file = Path.is_file
+    real_stat = Path.stat
 
-    def is_file_then_delete(self: Path) -> bool:
-        # An uploader removes the file right after the scan saw it.
-        result = real_is_file(self)
+    def delete_then_stat(self: Path, **kwargs: bool) -> os.stat_result:
+        # An uploader removes the file right after the scan listed it.
         if self.name == "gone-1.0.tar.gz":
-            self.unlink()
-        return result
+            self.unlink(missing_ok=True)
+        return real_stat(self, **kwargs)
 
-    monkeypatch.setattr(Path, "is_file", is_file_then_delete)
+    monkeypatch.setattr(Path, "stat", delete_then_stat)
     assert list(Storage(tmp_path).scan()) == ["kept"]
+
+
+def test_scan_is_reused_until_the_directory_changes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "one-1.0.tar.gz").write_bytes(b"1")
+    clock = [0.0]
+    monkeypatch.setattr(time, "monotonic", lambda: clock[0])
+    storage = Storage(tmp_path)
+    assert list(storage.scan()) == ["one"]
+    # An in-place edit leaves the directory's mtime alone: seen once SCAN_TTL has passed.
+    (tmp_path / "one-1.0.tar.gz").write_bytes(b"22")
+    assert storage.scan()["one"][0].size == 1
+    clock[0] += SCAN_TTL
+    assert storage.scan()["one"][0].size == 2
+    # A new file changes the directory: seen at once.
+    (tmp_path / "two-1.0.tar.gz").write_bytes(b"2")
+    os.utime(tmp_path, ns=(1, 1))  # however coarse the file system's timestamps
+    assert list(storage.scan()) == ["one", "two"]
+
+
+def test_publish_is_atomic_and_never_overwrites(tmp_path: Path) -> None:
+    storage = Storage(tmp_path)
+    (tmp_path / "demo-1.0-py3-none-any.whl.metadata").write_bytes(b"orphan, replaced")
+    pending = storage.begin()
+    assert pending.path.parent == tmp_path and pending.path.name.startswith(".upload-")
+    pending.write(b"wheel")
+    assert storage.scan() == {}  # a pending file is never served
+    storage.publish(pending, "demo-1.0-py3-none-any.whl", b"Name: demo\n")
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "demo-1.0-py3-none-any.whl",
+        "demo-1.0-py3-none-any.whl.metadata",
+    ]
+    assert (tmp_path / "demo-1.0-py3-none-any.whl.metadata").read_bytes() == b"Name: demo\n"
+    assert storage.find("demo-1.0-py3-none-any.whl").sha256 == sha256(b"wheel")
+
+    second = storage.begin()
+    second.write(b"other")
+    with pytest.raises(AlreadyExists, match="'demo-1.0-py3-none-any.whl' already exists"):
+        storage.publish(second, "demo-1.0-py3-none-any.whl")
+    assert (tmp_path / "demo-1.0-py3-none-any.whl").read_bytes() == b"wheel"
+    assert not second.path.exists()
+
+
+def test_remove_stale_uploads_keeps_fresh_ones(tmp_path: Path) -> None:
+    storage = Storage(tmp_path)
+    stale, fresh = storage.begin(), storage.begin()
+    stale.close()
+    fresh.close()
+    os.utime(stale.path, (1, 1))
+    (tmp_path / "demo-1.0.tar.gz").write_bytes(b"kept")
+    assert storage.remove_stale_uploads(older_than=3600) == [stale.path]
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        ["demo-1.0.tar.gz", fresh.path.name]
+    )
+
+
+def test_cached_files_notice_a_new_metadata_file(tmp_path: Path) -> None:
+    (tmp_path / "demo-1.0-py3-none-any.whl").write_bytes(b"wheel")
+    (tmp_path / "other-1.0-py3-none-any.whl.metadata").mkdir()  # not a file: ignored
+    storage = Storage(tmp_path)
+    assert storage.find("demo-1.0-py3-none-any.whl").requires_python is None
+    (tmp_path / "demo-1.0-py3-none-any.whl.metadata").write_text("Requires-Python: >=3.10\n")
+    assert storage.find("demo-1.0-py3-none-any.whl").requires_python == ">=3.10"

@@ -12,12 +12,14 @@ engine-free core that enforces them; the Pants backend is thin glue around it:
 - `build_deps`     turns explicit BUILD `dependencies=[...]` values into paths.
 - `terraform`      finds local `source` paths of Terraform `module` blocks.
 - `violations`     the violation model and the one report format.
-- `baseline`       accepted existing violations (read, write, apply, stale entries).
+- `cycles`         projects that import each other (strongly connected groups).
+- `baseline`       accepted existing problems (read, write, apply, stale entries).
 - `checker`        the standalone program a Pants rule runs in a sandbox (uses grimp).
 - `shipping`       the files, argv and request a Pants rule needs to run `checker`.
 
-The Pants glue (`register`, `subsystem`, `rules`) runs inside Pants and imports only
-`shipping` of all this; `./pants lint` then runs the checker in one sandboxed process.
+The Pants glue (`register`, `subsystem`, `rules`, `baseline_goal`) runs inside Pants and
+imports only `shipping` of all this; `./pants lint` then runs the checker in one sandboxed
+process, and `./pants import-rules-baseline ::` runs it to rewrite the baseline.
 
 Every module inside this package imports its siblings *relatively*. That is deliberate:
 the checker is shipped into a sandbox under another top-level package name (see

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import posixpath
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Callable, Iterable, Mapping, Optional
 
 from .classify import normalize_path
@@ -26,11 +27,11 @@ class PythonFile:
     path: str
     source_root: str
 
-    @property
+    @cached_property
     def module(self) -> str:
         return module_name(self.path, self.source_root)
 
-    @property
+    @cached_property
     def is_package(self) -> bool:
         return posixpath.basename(self.path) == "__init__.py"
 

@@ -12,7 +12,13 @@ would be split into batches by `[lint].batch_size`. What the checker reads:
   that no `files` target owns is not checked.
 
 String imports are checked as Pants infers them: when `[python-infer].string_imports` is
-on, with its `string_imports_min_dots`.
+on, with its `string_imports_min_dots`. When the given targets are every target, the
+checker is told so (`whole_repository`): then every baseline entry can be stale, else only
+those about the files checked.
+
+`run_import_rules_checker` serves both `./pants lint` and `./pants import-rules-baseline`
+(`baseline_goal`), which asks the checker to rewrite the baseline and takes it out of the
+sandbox.
 
 The checker and the request format are in `checker/`; what ships it is in `shipping`.
 """
@@ -22,7 +28,7 @@ from __future__ import annotations
 import posixpath
 from dataclasses import dataclass
 from pathlib import PurePath
-from typing import Any
+from typing import Any, Optional
 
 from pantry.import_rules.shipping import (
     REQUEST_FILE,
@@ -81,11 +87,27 @@ class ImportRulesScope:
 
 
 @dataclass(frozen=True)
+class CheckerRun:
+    """Run the checker on `scope`; with `write_baseline`, rewrite the baseline instead."""
+
+    scope: ImportRulesScope
+    write_baseline: bool = False
+
+
+@dataclass(frozen=True)
 class CheckerInput:
     """The sandbox the checker runs in: the repository files it reads, and its request."""
 
     digest: Digest
     files_checked: int
+    baseline_file: Optional[str]
+
+
+@dataclass(frozen=True)
+class CheckerResult:
+    """The checker's process; with `write_baseline`, its output digest holds the baseline."""
+
+    process_result: FallibleProcessResult
 
 
 @rule
@@ -101,14 +123,15 @@ async def partition_import_rules(
 
 @rule(desc="Gather the files the import rules check", level=LogLevel.DEBUG)
 async def gather_checker_input(
-    scope: ImportRulesScope,
+    run: CheckerRun,
     all_targets: AllTargets,
     import_rules: ImportRules,
     python_infer: PythonInferSubsystem,
 ) -> CheckerInput:
     rules_file = _repo_path(import_rules.rules_file, "rules_file")
     baseline_file = _repo_path(import_rules.baseline, "baseline") if import_rules.baseline else None
-    checked = set(scope.addresses)
+    checked = set(run.scope.addresses)
+    whole_repository = all(t.address in checked for t in all_targets if t.has_field(Dependencies))
 
     python_targets = [t for t in all_targets if t.has_field(PythonSourceField)]
     terraform_targets = [
@@ -164,6 +187,8 @@ async def gather_checker_input(
         string_imports_min_dots=(
             python_infer.string_imports_min_dots if python_infer.string_imports else None
         ),
+        whole_repository=whole_repository,
+        write_baseline=baseline_file if run.write_baseline else None,
     )
 
     request_digest, build_files, rule_files = await MultiGet(
@@ -187,15 +212,15 @@ async def gather_checker_input(
     files_checked = (
         len(checked_paths) + len(set(build_file_of.values())) + len(terraform_sources.files)
     )
-    return CheckerInput(digest=digest, files_checked=files_checked)
+    return CheckerInput(digest=digest, files_checked=files_checked, baseline_file=baseline_file)
 
 
-@rule(desc="Check import rules", level=LogLevel.DEBUG)
-async def check_imports(
-    request: ImportRulesRequest.Batch,
+@rule(desc="Run the import rules checker", level=LogLevel.DEBUG)
+async def run_import_rules_checker(
+    run: CheckerRun,
     import_rules: ImportRules,
     python_setup: PythonSetup,
-) -> LintResult:
+) -> CheckerResult:
     if not import_rules.install_from_resolve:
         raise InvalidImportRulesOption(
             softwrap(
@@ -206,7 +231,6 @@ async def check_imports(
                 """
             )
         )
-    (scope,) = request.elements
     sources = await Get(
         Digest, CreateDigest(FileContent(path, content) for path, content in checker_files())
     )
@@ -223,23 +247,37 @@ async def check_imports(
                 sources=sources,
             ),
         ),
-        Get(CheckerInput, ImportRulesScope, scope),
+        Get(CheckerInput, CheckerRun, run),
     )
+    if run.write_baseline:
+        assert checker_input.baseline_file, "the goal checks [import-rules].baseline first"
+        description = f"Rewrite the import rules baseline {checker_input.baseline_file}."
+        output_files: tuple[str, ...] = (checker_input.baseline_file,)
+    else:
+        description = f"Check the import rules of {pluralize(checker_input.files_checked, 'file')}."
+        output_files = ()
     result = await Get(
         FallibleProcessResult,
         VenvPexProcess(
             checker,
             argv=checker_args(REQUEST_FILE),
             input_digest=checker_input.digest,
-            description=(
-                f"Check the import rules of {pluralize(checker_input.files_checked, 'file')}."
-            ),
+            description=description,
+            output_files=output_files,
             level=LogLevel.DEBUG,
         ),
     )
-    # Exit 0: no violations (notes on stdout); 1: violations (on stdout); 2: bad input, e.g.
-    # a malformed rules file (one `error: <file>: <key>: expected ...` line on stderr).
-    return LintResult.create(request, result)
+    return CheckerResult(result)
+
+
+@rule(desc="Check import rules", level=LogLevel.DEBUG)
+async def check_imports(request: ImportRulesRequest.Batch) -> LintResult:
+    (scope,) = request.elements
+    checker = await Get(CheckerResult, CheckerRun(scope))
+    # Exit 0: no problems; 1: violations, project cycles or stale baseline entries (on
+    # stdout); 2: bad input, e.g. a malformed rules file (one `error: <file>: <key>:
+    # expected ...` line on stderr).
+    return LintResult.create(request, checker.process_result)
 
 
 def _build_file_owner(address: Address) -> Address:

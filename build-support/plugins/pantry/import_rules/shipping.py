@@ -32,6 +32,7 @@ CHECKER_MODULES = (
     "baseline.py",
     "build_deps.py",
     "classify.py",
+    "cycles.py",
     "modules.py",
     "policy.py",
     "python_imports.py",
@@ -76,12 +77,16 @@ def render_request(
     build_dependencies: Iterable[tuple[str, str, str]] = (),
     terraform_files: Iterable[str] = (),
     string_imports_min_dots: Optional[int] = None,
+    whole_repository: bool = False,
+    write_baseline: Optional[str] = None,
 ) -> bytes:
     """The checker's JSON request (schema: `checker/__init__.py`), sorted and deterministic.
 
     `python_files` are (path, source root, check) triples; `build_dependencies` are
     (BUILD file, depending target address, dependency as written) triples, whose line the
-    checker finds in the BUILD file.
+    checker finds in the BUILD file. `whole_repository`: every target is checked, so every
+    baseline entry can be judged. `write_baseline`: rewrite that baseline instead of
+    checking.
     """
     request = {
         "version": REQUEST_VERSION,
@@ -97,5 +102,7 @@ def render_request(
         ],
         "terraform_files": sorted(set(terraform_files)),
         "string_imports_min_dots": string_imports_min_dots,
+        "whole_repository": whole_repository,
+        "write_baseline": write_baseline,
     }
     return (json.dumps(request, indent=1, sort_keys=True) + "\n").encode("utf-8")

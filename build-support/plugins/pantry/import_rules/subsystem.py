@@ -16,8 +16,9 @@ class ImportRules(PythonToolBase):
     help = softwrap(
         """
         Pantry's import rules: which parts of the repository may import which, for Python
-        imports, explicit BUILD `dependencies` and local Terraform module sources. The rules
-        are data, in `[import-rules].rules_file`; the checker runs in a sandbox on a tool
+        imports, explicit BUILD `dependencies` and local Terraform module sources, and no
+        two projects importing each other (cycles). The rules are data, in
+        `[import-rules].rules_file`; the checker runs in a sandbox on a tool
         installed from `[import-rules].install_from_resolve`.
         """
     )
@@ -45,9 +46,10 @@ class ImportRules(PythonToolBase):
         default="build-support/import-rules-baseline.txt",
         help=softwrap(
             """
-            The file of accepted existing violations, relative to the build root; they do not
-            fail the lint, and entries that no longer occur are noted. A missing file accepts
-            nothing. Set to the empty string to use no baseline.
+            The file of accepted existing violations and project cycles, relative to the
+            build root; they do not fail the lint, but an entry that no longer occurs does, so
+            the file only shrinks. Regenerate it with `./pants import-rules-baseline ::`. A
+            missing file accepts nothing. Set to the empty string to use no baseline.
             """
         ),
     )

@@ -13,15 +13,18 @@ for example (one line each, wrapped here):
     services/a/infra/main.tf:3: module.b sources services/b/infra (services/b)
         — rule 6: only the top-level infra/ may import a service's infra
 
-then notes (stale baseline entries), then a closing count:
+Project cycles (`cycles`) and stale baseline entries (`baseline`) are problems too, one
+line each in the same `<file>:<line>: ...` form, sorted with the violations. Then notes,
+then a closing count of every kind of problem found:
 
-    2 violations in 41 files checked.
+    2 violations in 41 files checked; 1 project cycle; 1 stale baseline entry.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import Enum
+from typing import Protocol
 
 
 class EdgeKind(Enum):
@@ -75,6 +78,14 @@ class ParseFailure:
         return (self.path, self.line, self.render())
 
 
+class Problem(Protocol):
+    """Anything the report lists: one line, sorted by file and line."""
+
+    def render(self) -> str: ...
+
+    def sort_key(self) -> tuple[str, int, str]: ...
+
+
 @dataclass(frozen=True)
 class Report:
     """Everything one run found; `render()` is what the user sees."""
@@ -85,14 +96,21 @@ class Report:
     accepted: int = 0
     baseline_path: str = ""
     notes: tuple[str, ...] = ()
+    cycles: tuple[Problem, ...] = ()
+    stale: tuple[Problem, ...] = ()
 
     @property
     def exit_code(self) -> int:
-        return 1 if self.violations or self.parse_failures else 0
+        return 1 if self.violations or self.parse_failures or self.cycles or self.stale else 0
 
     def render(self) -> str:
-        problems = sorted((*self.violations, *self.parse_failures), key=lambda p: p.sort_key())
-        lines = [p.render() for p in problems]
+        problems: list[Problem] = [
+            *self.violations,
+            *self.parse_failures,
+            *self.cycles,
+            *self.stale,
+        ]
+        lines = [p.render() for p in sorted(problems, key=lambda p: p.sort_key())]
         lines.extend(f"note: {note}" for note in sorted(self.notes))
         summary = (
             f"{pluralize(len(self.violations), 'violation')} in "
@@ -100,10 +118,18 @@ class Report:
         )
         if self.accepted:
             summary += f" ({self.accepted} more accepted by {self.baseline_path})"
+        if self.cycles:
+            summary += f"; {pluralize(len(self.cycles), 'project cycle')}"
+        if self.stale:
+            summary += f"; {len(self.stale)} stale baseline {_entries(len(self.stale))}"
         if self.parse_failures:
             summary += f"; {pluralize(len(self.parse_failures), 'file')} could not be parsed"
         lines.append(summary + ".")
         return "\n".join(lines) + "\n"
+
+
+def _entries(count: int) -> str:
+    return "entry" if count == 1 else "entries"
 
 
 def pluralize(count: int, noun: str) -> str:

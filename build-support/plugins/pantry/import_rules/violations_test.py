@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import pytest
+from pantry.import_rules.baseline import BaselineEntry, StaleEntry
+from pantry.import_rules.cycles import ProjectCycle, ProjectEdge
 from pantry.import_rules.violations import (
     EdgeKind,
     ParseFailure,
@@ -141,6 +143,44 @@ def test_report_sorts_by_path_then_line_number_not_text() -> None:
 def test_report(report: Report, rendered: str, exit_code: int) -> None:
     assert report.render() == rendered
     assert report.exit_code == exit_code
+
+
+def test_cycles_and_stale_entries_are_sorted_with_violations_counted_and_fail() -> None:
+    edge = ProjectEdge("libs/a/x.py", 3, "a.x", EdgeKind.PYTHON_IMPORT, "b.y", "libs/a", "libs/b")
+    back = ProjectEdge("libs/b/y.py", 5, "b.y", EdgeKind.PYTHON_IMPORT, "a.z", "libs/b", "libs/a")
+    cycle = ProjectCycle(edges=(edge, back), group=("libs/a", "libs/b"))
+    stale = StaleEntry("bl.txt", BaselineEntry(7, "gone.py: g imports stats.parse"))
+    report = Report(
+        violations=(_violation(path="z.py"),),
+        files_checked=4,
+        accepted=1,
+        baseline_path="bl.txt",
+        cycles=(cycle,),
+        stale=(stale, StaleEntry("bl.txt", BaselineEntry(2, "project cycle: a, b"))),
+    )
+    assert report.render().splitlines() == [
+        "bl.txt:2: stale baseline entry, no longer found: project cycle: a, b — delete the line, "
+        "or regenerate the baseline with ./pants import-rules-baseline ::",
+        "bl.txt:7: stale baseline entry, no longer found: gone.py: g imports stats.parse — "
+        "delete the line, or regenerate the baseline with ./pants import-rules-baseline ::",
+        "libs/a/x.py:3: a.x imports b.y (libs/b) — project cycle: libs/a -> libs/b -> libs/a, "
+        "back via libs/b/y.py:5: b.y imports a.z (libs/a)",
+        f"z.py:12: index.app imports stats.parse (services/stats) — rule 1: {RULE_1}",
+        "1 violation in 4 files checked (1 more accepted by bl.txt); 1 project cycle; "
+        "2 stale baseline entries.",
+    ]
+    assert report.exit_code == 1
+
+
+@pytest.mark.parametrize(
+    "report",
+    [
+        Report(violations=(), files_checked=1, cycles=(object(),)),  # type: ignore[arg-type]
+        Report(violations=(), files_checked=1, stale=(object(),)),  # type: ignore[arg-type]
+    ],
+)
+def test_a_cycle_or_a_stale_entry_alone_fails(report: Report) -> None:
+    assert report.exit_code == 1
 
 
 @pytest.mark.parametrize(

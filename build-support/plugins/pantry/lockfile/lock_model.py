@@ -174,7 +174,9 @@ def diff_locks(old: Mapping[str, LockedProject], new: Mapping[str, LockedProject
     )
 
 
-def dependency_closure(projects: Mapping[str, LockedProject], requirement_name: str) -> frozenset[str]:
+def dependency_closure(
+    projects: Mapping[str, LockedProject], requirement_name: str
+) -> frozenset[str]:
     """The normalized names of a requirement's project and everything it pulls in, per lock.
 
     `requirement_name` is a project name or a requirement string (`coverage[toml]`,
@@ -395,9 +397,7 @@ def version_key(version: str) -> tuple[Any, ...]:
     else:
         pre = (_INFINITY,)
     post_number = match.group("post_n1") or match.group("post_n2")
-    post: tuple[Any, ...] = (
-        (int(post_number or 0),) if match.group("post") else (-_INFINITY,)
-    )
+    post: tuple[Any, ...] = (int(post_number or 0),) if match.group("post") else (-_INFINITY,)
     dev: tuple[Any, ...] = (int(match.group("dev_n") or 0),) if match.group("dev") else (_INFINITY,)
     local: tuple[Any, ...] = tuple(
         (int(part), "") if part.isdigit() else (-_INFINITY, part.lower())
@@ -465,7 +465,7 @@ def _merge(first: LockedProject, second: LockedProject, source: str) -> LockedPr
         raise LockfileParseError(
             f"{source}: {first.name} is locked at both {first.version} and {second.version} "
             "(in different locked resolves). Pantry expects one version per project: generate "
-            "the lock with `lock_style = \"universal\"` (the Pants default)."
+            'the lock with `lock_style = "universal"` (the Pants default).'
         )
     return LockedProject(
         name=first.name,

@@ -60,7 +60,9 @@ def lock_text(*projects: dict[str, Any], header: str = HEADER) -> str:
     return header + json.dumps(body, indent=2) + "\n"
 
 
-COVERAGE = project("coverage", "7.10.7", 'tomli; python_full_version <= "3.11.0a6" and extra == "toml"')
+COVERAGE = project(
+    "coverage", "7.10.7", 'tomli; python_full_version <= "3.11.0a6" and extra == "toml"'
+)
 TOMLI = project("tomli", "2.5.0")
 PYTEST = project(
     "pytest",
@@ -197,7 +199,14 @@ def test_diff_locks_classifies_every_change_sorted() -> None:
     assert diff.downgraded == (VersionChange("idna", "3.10", "3.9"),)
     assert diff.artifacts_changed == ("click",)
     assert diff.changed_names == {
-        "a-new", "new", "alpha-gone", "gone", "black", "zipp", "idna", "click"
+        "a-new",
+        "new",
+        "alpha-gone",
+        "gone",
+        "black",
+        "zipp",
+        "idna",
+        "click",
     }
     assert not diff.is_empty
 

@@ -1,16 +1,18 @@
-"""The WSGI application: the simple API (HTML, or PEP 691 JSON) and the files."""
+"""The WSGI application: the simple API (HTML, or PEP 691 JSON), the files, and uploads."""
 
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 from urllib.parse import quote
 
 from feature_flags import Flags
+from index.responses import Response
+from index.responses import text as _text
 from index.storage import METADATA_SUFFIX, Storage, StoredFile
+from index.upload import Uploader, UploadSettings
 from simplerepo import (
     HTML_LEGACY,
     HTML_V1,
@@ -40,24 +42,8 @@ _CONTENT_TYPES = {
 }
 
 
-@dataclass
-class Response:
-    status: str
-    headers: list[tuple[str, str]] = field(default_factory=list)
-    body: Iterable[bytes] = ()
-
-
-def _text(status: str, message: str, *headers: tuple[str, str]) -> Response:
-    body = (message + "\n").encode()
-    return Response(
-        status,
-        [
-            ("Content-Type", "text/plain; charset=utf-8"),
-            ("Content-Length", str(len(body))),
-            *headers,
-        ],
-        [body],
-    )
+# twine's repository URL is http://HOST:PORT/legacy/ (PyPI's name for the upload API).
+UPLOAD_PATHS = ("/legacy/", "/legacy")
 
 
 def _read_chunks(path: Path) -> Iterator[bytes]:
@@ -66,14 +52,22 @@ def _read_chunks(path: Path) -> Iterator[bytes]:
 
 
 class IndexApp:
-    """WSGI app serving `storage` under /simple/ and /files/."""
+    """WSGI app serving `storage` under /simple/ and /files/, taking uploads at /legacy/.
 
-    def __init__(self, storage: Storage, flags: Flags) -> None:
+    Without an `uploader`, POST /legacy/ is refused (403) saying how to enable uploads.
+    """
+
+    def __init__(self, storage: Storage, flags: Flags, uploader: Uploader | None = None) -> None:
         self.storage = storage
         self.flags = flags
+        self.uploader = uploader
 
     def __call__(self, environ: dict, start_response: Callable[..., Any]) -> Iterable[bytes]:
         method = environ.get("REQUEST_METHOD", "GET")
+        if _path(environ) in UPLOAD_PATHS:
+            response = self._upload(environ, method)
+            start_response(response.status, response.headers)
+            return response.body
         if method not in ("GET", "HEAD"):
             response = _text(
                 "405 Method Not Allowed",
@@ -93,9 +87,21 @@ class IndexApp:
         start_response(response.status, response.headers)
         return [] if method == "HEAD" else response.body
 
+    def _upload(self, environ: dict, method: str) -> Response:
+        if method != "POST":
+            return _text(
+                "405 Method Not Allowed",
+                f"{method} is not supported here; upload with POST (e.g. twine upload"
+                " --repository-url http://HOST:PORT/legacy/)",
+                ("Allow", "POST"),
+            )
+        if self.uploader is None:
+            # Refuse the same way an uploader without a token does.
+            return Uploader(self.storage, UploadSettings(token=None))(environ)
+        return self.uploader(environ)
+
     def _route(self, environ: dict) -> Response:
-        # PEP 3333 hands the path over as latin-1-decoded bytes; undo that.
-        path = environ.get("PATH_INFO", "").encode("latin-1").decode("utf-8", "replace") or "/"
+        path = _path(environ)
         prefix = environ.get("SCRIPT_NAME", "")
         if path in ("/", "/simple"):
             return self._redirect(prefix + "/simple/")
@@ -176,6 +182,11 @@ class IndexApp:
             ],
             _read_chunks(path),
         )
+
+
+def _path(environ: dict) -> str:
+    # PEP 3333 hands the path over as latin-1-decoded bytes; undo that.
+    return environ.get("PATH_INFO", "").encode("latin-1").decode("utf-8", "replace") or "/"
 
 
 def _distribution(stored: StoredFile) -> DistributionFile:

@@ -1,4 +1,4 @@
-"""`python -m index [--host H] [--port P] [--data DIR] [--access-log FILE]`."""
+"""`python -m index [--host H] [--port P] [--data DIR] [--upload-token-file FILE] ...`."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import argparse
 import contextlib
 import logging
 import os
+import re
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -17,15 +18,25 @@ from feature_flags import FlagError, Flags
 from index.accesslog import AccessLog, WSGIApp
 from index.app import IndexApp
 from index.storage import Storage
+from index.upload import DEFAULT_MAX_UPLOAD_SIZE, Uploader, UploadSettings
+
+_SIZE = re.compile(r"^(\d+)([KMG]?)(i?B)?$", re.IGNORECASE)
+_SIZE_UNITS = {"": 1, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30}
+# A client that stops sending for this long loses its connection (and its partial upload).
+REQUEST_TIMEOUT = 120
 
 
 class ThreadingWSGIServer(ThreadingMixIn, simple_server.WSGIServer):
     """One thread per request, so a slow download does not block the index."""
 
     daemon_threads = True
+    # socketserver's default backlog (5) drops connections under a burst of clients.
+    request_queue_size = 1024
 
 
 class _QuietHandler(simple_server.WSGIRequestHandler):
+    timeout = REQUEST_TIMEOUT
+
     def log_message(self, format: str, *args: object) -> None:
         # AccessLog already records every request, as JSON.
         pass
@@ -51,10 +62,45 @@ def _port(value: str) -> int:
     return int(value)
 
 
+def parse_size(value: str) -> int:
+    """`100M` -> 104857600: bytes, or K/M/G (binary multiples, optional `B`/`iB`)."""
+    match = _SIZE.match(value.strip())
+    if not match:
+        raise argparse.ArgumentTypeError(
+            f"invalid size {value!r}; expected bytes or a number with K, M or G, e.g. 100M"
+        )
+    size = int(match.group(1)) * _SIZE_UNITS[match.group(2).lower()]
+    if size == 0:
+        raise argparse.ArgumentTypeError(f"invalid size {value!r}; expected at least 1 byte")
+    return size
+
+
+def read_token(path: str) -> str:
+    """The upload token in `path` (surrounding whitespace stripped); raises ValueError."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            token = f.read().strip()
+    except OSError as e:
+        raise ValueError(f"--upload-token-file {path}: {e.strerror or e}") from None
+    except UnicodeDecodeError:
+        raise ValueError(f"--upload-token-file {path}: not a UTF-8 text file") from None
+    if not token:
+        raise ValueError(
+            f"--upload-token-file {path}: the file is empty; put a secret in it, e.g."
+            f" python3 -c 'import secrets; print(secrets.token_urlsafe(32))' > {path}"
+        )
+    if any(c.isspace() for c in token):
+        raise ValueError(f"--upload-token-file {path}: the token must be one word, no spaces")
+    return token
+
+
 def build_parser(environ: Mapping[str, str]) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m index",
-        description="Serve a directory of distributions as a PEP 503 simple index.",
+        description=(
+            "Serve a directory of distributions as a simple index (PEP 503 HTML, PEP 691 JSON),"
+            " taking twine uploads at /legacy/ when given an upload token."
+        ),
     )
     parser.add_argument(
         "--host",
@@ -71,8 +117,26 @@ def build_parser(environ: Mapping[str, str]) -> argparse.ArgumentParser:
         "--data",
         type=Path,
         metavar="DIR",
-        default=default_data_dir(environ),
-        help="directory of .whl/.tar.gz/.zip files (default: %(default)s)",
+        default=None,
+        help=(
+            "directory of .whl/.tar.gz/.zip files, where uploads go too"
+            f" (default: {default_data_dir(environ)}, created if missing)"
+        ),
+    )
+    parser.add_argument(
+        "--upload-token-file",
+        metavar="FILE",
+        help=(
+            "accept twine uploads at /legacy/ from user __token__ with the token in FILE"
+            " as password (default: uploads disabled)"
+        ),
+    )
+    parser.add_argument(
+        "--max-upload-size",
+        type=parse_size,
+        metavar="SIZE",
+        default=DEFAULT_MAX_UPLOAD_SIZE,
+        help="largest upload request accepted, e.g. 500K, 100M, 2G (default: 100M)",
     )
     parser.add_argument(
         "--access-log",
@@ -91,16 +155,35 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
     environ = os.environ if environ is None else environ
     parser = build_parser(environ)
     args = parser.parse_args(argv)
+    if args.data is None:
+        args.data = default_data_dir(environ)
+        try:
+            args.data.mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            parser.error(f"cannot create the default data directory {args.data}: {e.strerror}")
     if not args.data.is_dir():
         parser.error(
             f"--data {args.data}: not a directory;"
             f" create it (mkdir -p {args.data}) or pass --data DIR"
         )
+    token = None
+    if args.upload_token_file is not None:
+        try:
+            token = read_token(args.upload_token_file)
+        except ValueError as e:
+            parser.error(str(e))
     try:
         flags = Flags.from_sources(args.flags, environ)
     except FlagError as e:
         parser.error(f"bad feature flag: {e}")
     logging.basicConfig(level=logging.INFO, format="%(levelname)s: %(name)s: %(message)s")
+    storage = Storage(args.data)
+    try:
+        for stale in storage.remove_stale_uploads():
+            logging.getLogger("index").info("removed %s, left by an interrupted upload", stale)
+    except OSError as e:
+        parser.error(f"--data {args.data}: {e.strerror or e}")
+    uploader = Uploader(storage, UploadSettings(token, args.max_upload_size)) if token else None
 
     with contextlib.ExitStack() as stack:
         log_stream: TextIO = sys.stderr
@@ -113,15 +196,21 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
             server = make_server(
                 args.host,
                 args.port,
-                AccessLog(IndexApp(Storage(args.data), flags), log_stream),
+                AccessLog(IndexApp(storage, flags, uploader), log_stream),
             )
         except OSError as e:
             parser.error(f"cannot listen on {args.host}:{args.port}: {e.strerror or e}")
         stack.callback(server.server_close)
-        print(
-            f"serving {args.data} on http://{args.host}:{server.server_port}/simple/",
-            flush=True,
-        )
+        base = f"http://{args.host}:{server.server_port}"
+        print(f"serving {args.data} on {base}/simple/", flush=True)
+        if uploader is None:
+            print("uploads disabled (start with --upload-token-file FILE to enable)", flush=True)
+        else:
+            print(
+                f"uploads: {base}/legacy/ (user __token__, password from"
+                f" {args.upload_token_file}; at most {args.max_upload_size} bytes)",
+                flush=True,
+            )
         try:
             server.serve_forever()
         except KeyboardInterrupt:

@@ -1,14 +1,26 @@
-"""Scan a directory of distributions into projects, with cached sha256 digests."""
+"""A directory of distributions: scanned into projects (sha256 cached), and added to atomically.
+
+A new file is written under a hidden temporary name in the same directory, flushed to disk,
+then hard-linked to its final name: the link is atomic and fails if the name exists, so a
+reader never sees a partial file, an existing file is never overwritten, and concurrent
+uploads of different files never interfere. A process killed mid-upload leaves only a
+hidden `.upload-*.part` file, which is never served and is removed at the next start.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import hashlib
 import logging
 import os
+import tempfile
 import threading
+import time
 from dataclasses import dataclass
 from email.parser import HeaderParser
 from pathlib import Path
+from stat import S_ISREG
 
 from simplerepo import InvalidDistributionFilename, parse_distribution_filename
 
@@ -16,6 +28,50 @@ logger = logging.getLogger(__name__)
 
 METADATA_SUFFIX = ".metadata"
 _CHUNK = 1 << 16
+# How long a directory scan is reused while the directory itself looks unchanged.
+SCAN_TTL = 1.0
+PENDING_PREFIX = ".upload-"
+PENDING_SUFFIX = ".part"
+# Hard links unsupported here (some network and FUSE file systems): fall back to a lock.
+_NO_LINK_ERRNOS = {errno.EPERM, errno.EOPNOTSUPP, errno.ENOTSUP, errno.EMLINK, errno.ENOSYS}
+
+
+class AlreadyExists(Exception):
+    """A distribution with this filename is already stored; it is never overwritten."""
+
+    def __init__(self, filename: str) -> None:
+        self.filename = filename
+        super().__init__(f"{filename!r} already exists on this index; files are never replaced")
+
+
+class PendingFile:
+    """A hidden temporary file in the data directory, invisible until `Storage.publish`."""
+
+    def __init__(self, root: Path) -> None:
+        fd, name = tempfile.mkstemp(dir=root, prefix=PENDING_PREFIX, suffix=PENDING_SUFFIX)
+        self.path = Path(name)
+        self._file = os.fdopen(fd, "wb")
+        self.size = 0
+        self.digest = hashlib.sha256()
+
+    def write(self, data: bytes) -> None:
+        self._file.write(data)
+        self.size += len(data)
+        self.digest.update(data)
+
+    def close(self) -> None:
+        """Flush to disk (so a later crash cannot leave a short file) and close."""
+        if not self._file.closed:
+            self._file.flush()
+            os.fsync(self._file.fileno())
+            self._file.close()
+
+    def discard(self) -> None:
+        """Close and delete; safe to call more than once."""
+        if not self._file.closed:
+            self._file.close()
+        with contextlib.suppress(FileNotFoundError):
+            self.path.unlink()
 
 
 @dataclass(frozen=True)
@@ -49,9 +105,13 @@ class Storage:
     def __init__(self, root: Path) -> None:
         self.root = root
         self._lock = threading.Lock()
+        self._publish_lock = threading.Lock()
         # (path, mtime_ns, size) -> sha256; a changed file gets a new key.
         self._digests: dict[tuple[str, int, int], str] = {}
         self._warned: set[tuple[str, int, int]] = set()
+        self._files: dict[tuple[str, int, int, tuple[int, int] | None], StoredFile] = {}
+        # (directory mtime_ns, monotonic time, result) of the last scan.
+        self._scanned: tuple[int, float, dict[str, list[StoredFile]]] | None = None
 
     def _digest(self, path: Path, stat: os.stat_result) -> str:
         key = (str(path), stat.st_mtime_ns, stat.st_size)
@@ -85,18 +145,35 @@ class Storage:
 
     def _read(self, path: Path) -> StoredFile | None:
         stat = path.stat()
+        metadata = path.with_name(path.name + METADATA_SUFFIX)
+        try:
+            meta_stat: os.stat_result | None = metadata.stat()
+        except FileNotFoundError:
+            meta_stat = None
+        if meta_stat is not None and not S_ISREG(meta_stat.st_mode):
+            meta_stat = None
+        # Index pages look at every file on every request: reuse what we read until it changes.
+        key = (
+            str(path),
+            stat.st_mtime_ns,
+            stat.st_size,
+            (meta_stat.st_mtime_ns, meta_stat.st_size) if meta_stat else None,
+        )
+        with self._lock:
+            cached = self._files.get(key)
+        if cached is not None:
+            return cached
         try:
             project, version = parse_distribution_filename(path.name)
         except InvalidDistributionFilename as e:
             self._warn_once(path, stat, e)
             return None
         metadata_sha256 = requires_python = None
-        metadata = path.with_name(path.name + METADATA_SUFFIX)
-        if metadata.is_file():
-            metadata_sha256 = self._digest(metadata, metadata.stat())
+        if meta_stat is not None:
+            metadata_sha256 = self._digest(metadata, meta_stat)
             with metadata.open(encoding="utf-8", errors="replace") as f:
                 requires_python = HeaderParser().parse(f).get("Requires-Python")
-        return StoredFile(
+        stored = StoredFile(
             path,
             project,
             version,
@@ -105,22 +182,110 @@ class Storage:
             metadata_sha256,
             requires_python,
         )
+        with self._lock:
+            self._files[key] = stored
+        return stored
 
     def scan(self) -> dict[str, list[StoredFile]]:
-        """Map normalized project name -> its files, sorted by filename."""
+        """Map normalized project name -> its files, sorted by filename.
+
+        Every index page needs this, so the result is reused while the directory's mtime is
+        unchanged (a file added, removed or renamed changes it) for up to SCAN_TTL seconds,
+        which bounds how long an in-place edit of a file can go unseen.
+        """
+        dir_mtime = os.stat(self.root).st_mtime_ns
+        now = time.monotonic()
+        with self._lock:
+            cached = self._scanned
+        if cached is not None and cached[0] == dir_mtime and now - cached[1] < SCAN_TTL:
+            return dict(cached[2])
         projects: dict[str, list[StoredFile]] = {}
-        for path in sorted(self.root.iterdir()):
+        with os.scandir(self.root) as entries:
+            names = {e.name for e in entries if not e.name.startswith(".") and e.is_file()}
+        for name in sorted(names):
             # Hidden files are partial uploads or editor/OS litter; not worth a warning.
-            if (
-                path.name.startswith(".")
-                or path.name.endswith(METADATA_SUFFIX)
-                or not path.is_file()
-            ):
+            if name.endswith(METADATA_SUFFIX):
                 continue
-            stored = self._stored(path)
+            stored = self._stored(self.root / name)
             if stored is not None:
                 projects.setdefault(stored.project, []).append(stored)
-        return projects
+        with self._lock:
+            self._scanned = (dir_mtime, now, projects)
+        return dict(projects)
+
+    def begin(self) -> PendingFile:
+        """A new hidden temporary file to write an upload into."""
+        return PendingFile(self.root)
+
+    def exists(self, filename: str) -> bool:
+        """Whether `filename` (a plain file name) is taken in the data directory."""
+        return os.path.lexists(self.root / filename)
+
+    def publish(self, pending: PendingFile, filename: str, metadata: bytes | None = None) -> None:
+        """Give `pending` its final name, atomically; raises AlreadyExists if it is taken.
+
+        `metadata` (a wheel's METADATA) becomes the PEP 658 `<filename>.metadata` file,
+        written the same way just after the distribution appears.
+        """
+        pending.close()
+        final = self.root / filename
+        digest = pending.digest.hexdigest()
+        os.chmod(pending.path, 0o644)
+        try:
+            self._link(pending.path, final)
+        finally:
+            pending.discard()
+        with contextlib.suppress(FileNotFoundError):
+            stat = final.stat()
+            with self._lock:
+                self._digests[(str(final), stat.st_mtime_ns, stat.st_size)] = digest
+        if metadata is not None:
+            meta = self.begin()
+            try:
+                meta.write(metadata)
+                meta.close()
+                os.chmod(meta.path, 0o644)
+                # Only a leftover orphan can be in the way (the distribution is new): replace it.
+                os.replace(meta.path, final.with_name(filename + METADATA_SUFFIX))
+            finally:
+                meta.discard()
+        with self._lock:
+            self._scanned = None  # show the new file now, however coarse the directory's mtime
+        self._sync_directory()
+
+    def _link(self, source: Path, final: Path) -> None:
+        try:
+            os.link(source, final)
+        except FileExistsError:
+            raise AlreadyExists(final.name) from None
+        except OSError as e:
+            if e.errno not in _NO_LINK_ERRNOS:
+                raise
+            # No hard links: check and rename under a lock (safe within this process).
+            with self._publish_lock:
+                if os.path.lexists(final):
+                    raise AlreadyExists(final.name) from None
+                os.replace(source, final)
+
+    def _sync_directory(self) -> None:
+        # Make the new directory entries durable; not every platform can open a directory.
+        with contextlib.suppress(OSError):
+            fd = os.open(self.root, os.O_RDONLY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+
+    def remove_stale_uploads(self, older_than: float = 3600.0) -> list[Path]:
+        """Delete `.upload-*.part` files left by a killed process; returns what it removed."""
+        removed = []
+        cutoff = time.time() - older_than
+        for path in self.root.glob(PENDING_PREFIX + "*" + PENDING_SUFFIX):
+            with contextlib.suppress(FileNotFoundError):
+                if path.stat().st_mtime < cutoff:
+                    path.unlink()
+                    removed.append(path)
+        return sorted(removed)
 
     def find(self, filename: str) -> StoredFile | None:
         """The distribution called `filename`, if it is being served."""

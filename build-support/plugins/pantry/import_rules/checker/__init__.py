@@ -8,8 +8,8 @@ where <package> is `pantry.import_rules` in this repository, or whatever name
 `shipping.CHECKER_PACKAGE` gives it in a sandbox. It needs the standard library, grimp,
 and tomli on Python < 3.11. It prints the report on stdout and exits
 
-    0  no violation (baselined ones do not count; stale baseline entries are notes)
-    1  violations, or Python files that do not parse
+    0  no problem (baselined ones do not count)
+    1  violations, project cycles, stale baseline entries, or Python files that do not parse
     2  bad input: an invalid rules file or request (one `error: ...` line on stderr)
 
 Request schema (JSON, version 1). Every path is relative to the build root (the
@@ -35,8 +35,12 @@ Request schema (JSON, version 1). Every path is relative to the build root (the
       "string_imports_min_dots": null,  // optional int: also check string literals that
                                         // name first-party modules, as Pants'
                                         // [python-infer].string_imports does
-      "write_baseline": null            // optional path: instead of checking, write every
-                                        // current violation there as the baseline; exit 0
+      "write_baseline": null,           // optional path: instead of checking, write every
+                                        // current problem there as the baseline; exit 0.
+                                        // Entries the run cannot judge are kept (below).
+      "whole_repository": false         // optional: true when every target is checked, so
+                                        // every baseline entry can be judged; false: only
+                                        // entries about the checked files (stale or kept)
     }
 
 (The comments are documentation only: the file itself is plain JSON.)

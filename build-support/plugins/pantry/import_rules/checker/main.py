@@ -7,11 +7,11 @@ import os
 import sys
 from typing import Optional, Sequence, TextIO
 
-from ..baseline import render_baseline
+from ..baseline import HEADER, entries_out_of, read_baseline, render_baseline
 from ..rules_file import InvalidRulesFile
 from ..violations import pluralize
 from .check import check, find_violations
-from .request import InvalidRequest, load_request
+from .request import CheckRequest, InvalidRequest, load_request
 
 EXIT_OK = 0
 EXIT_VIOLATIONS = 1
@@ -37,21 +37,50 @@ def main(
     try:
         request = load_request(args.request)
         if request.write_baseline:
-            findings = find_violations(request, args.build_root, args.request)
-            destination = os.path.join(args.build_root, request.write_baseline)
-            os.makedirs(os.path.dirname(destination) or ".", exist_ok=True)
-            with open(destination, "w", encoding="utf-8", newline="\n") as f:
-                f.write(render_baseline(findings.violations))
-            for failure in findings.parse_failures:
-                stdout.write(failure.render() + "\n")
-            entries = len({v.baseline_entry for v in findings.violations})
-            stdout.write(
-                f"Wrote {pluralize(entries, 'accepted violation')} to {request.write_baseline}.\n"
-            )
-            return EXIT_VIOLATIONS if findings.parse_failures else EXIT_OK
+            return _write_baseline(request, args.build_root, args.request, stdout)
         report = check(request, args.build_root, args.request)
     except (InvalidRequest, InvalidRulesFile) as e:
         stderr.write(f"error: {e}\n")
         return EXIT_BAD_INPUT
     stdout.write(report.render())
     return EXIT_VIOLATIONS if report.exit_code else EXIT_OK
+
+
+def _write_baseline(request: CheckRequest, build_root: str, request_path: str, out: TextIO) -> int:
+    """Rewrite the baseline to accept every current problem; refuse if a file does not parse.
+
+    Entries this run cannot judge (about files it did not check) are kept as they are.
+    """
+    assert request.write_baseline
+    findings = find_violations(request, build_root, request_path)
+    if findings.parse_failures:
+        for failure in sorted(findings.parse_failures, key=lambda f: f.sort_key()):
+            out.write(failure.render() + "\n")
+        out.write(
+            f"{request.write_baseline} not written: "
+            f"{pluralize(len(findings.parse_failures), 'file')} could not be parsed, so "
+            "their problems are unknown. Fix the syntax, then regenerate.\n"
+        )
+        return EXIT_VIOLATIONS
+    destination = os.path.join(build_root, request.write_baseline)
+    problems = (*findings.violations, *findings.cycles)
+    current = {p.baseline_entry for p in problems}
+    kept = {
+        e.text
+        for e in entries_out_of(read_baseline(destination), findings.scope)
+        if e.text not in current
+    }
+    text = render_baseline(problems, kept=kept)
+    os.makedirs(os.path.dirname(destination) or ".", exist_ok=True)
+    # A new file, renamed over the old: never write through a link into a cache.
+    temporary = f"{destination}.tmp"
+    with open(temporary, "w", encoding="utf-8", newline="\n") as f:
+        f.write(text)
+    os.replace(temporary, destination)
+    entries = len(text.splitlines()) - HEADER.count("\n")
+    summary = f"Wrote {entries} baseline {'entry' if entries == 1 else 'entries'}"
+    summary += f" to {request.write_baseline}"
+    if kept:
+        summary += f" ({len(kept)} kept as they were: about files this run did not check)"
+    out.write(summary + ".\n")
+    return EXIT_OK

@@ -19,6 +19,7 @@ _KEYS = (
     "terraform_files",
     "string_imports_min_dots",
     "write_baseline",
+    "whole_repository",
 )
 
 
@@ -56,6 +57,7 @@ class CheckRequest:
     terraform_files: tuple[str, ...] = ()
     string_imports_min_dots: Optional[int] = None
     write_baseline: Optional[str] = None
+    whole_repository: bool = False
 
 
 def load_request(path: str) -> CheckRequest:
@@ -131,6 +133,10 @@ def parse_request(data: Any, path: str) -> CheckRequest:
             path, "string_imports_min_dots", "null or an integer >= 0", got=repr(min_dots)
         )
 
+    whole_repository = data.get("whole_repository", False)
+    if not isinstance(whole_repository, bool):
+        raise InvalidRequest(path, "whole_repository", "true or false", got=repr(whole_repository))
+
     return CheckRequest(
         rules_file=_repo_path(data.get("rules_file"), "rules_file", path),
         baseline_file=_optional_path(data, "baseline_file", path),
@@ -139,6 +145,7 @@ def parse_request(data: Any, path: str) -> CheckRequest:
         terraform_files=terraform_files,
         string_imports_min_dots=min_dots,
         write_baseline=_optional_path(data, "write_baseline", path),
+        whole_repository=whole_repository,
     )
 
 

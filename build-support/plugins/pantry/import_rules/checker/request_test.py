@@ -50,6 +50,7 @@ def test_full_request() -> None:
         "terraform_files": ["infra/main.tf"],
         "string_imports_min_dots": 2,
         "write_baseline": "out/baseline.txt",
+        "whole_repository": True,
     }
     assert parse_request(data, "req.json") == CheckRequest(
         rules_file="build-support/import-rules.toml",
@@ -65,6 +66,7 @@ def test_full_request() -> None:
         terraform_files=("infra/main.tf",),
         string_imports_min_dots=2,
         write_baseline="out/baseline.txt",
+        whole_repository=True,
     )
 
 
@@ -80,7 +82,7 @@ DEP = {"build_file": "s/BUILD", "line": 1, "target": "s:a", "dependency": "t:b"}
             {**MINIMAL, "pythonfiles": []},
             "req.json: pythonfiles: expected only the keys version, rules_file, baseline_file, "
             "python_files, build_dependencies, terraform_files, string_imports_min_dots, "
-            "write_baseline, got unknown key.",
+            "write_baseline, whole_repository, got unknown key.",
         ),
         ({"rules_file": "r.toml"}, "req.json: version: expected 1, got None."),
         ({**MINIMAL, "version": 2}, "req.json: version: expected 1, got 2."),
@@ -152,6 +154,10 @@ DEP = {"build_file": "s/BUILD", "line": 1, "target": "s:a", "dependency": "t:b"}
             {**MINIMAL, "string_imports_min_dots": -1},
             "req.json: string_imports_min_dots: expected null or an integer >= 0, got -1.",
         ),
+        (
+            {**MINIMAL, "whole_repository": "yes"},
+            "req.json: whole_repository: expected true or false, got 'yes'.",
+        ),
     ],
 )
 def test_invalid_requests(data: Any, message: str) -> None:
@@ -189,6 +195,8 @@ def test_the_request_the_pants_glue_renders() -> None:
         build_dependencies=[("services/index/BUILD", "services/index:app", "services/stats")],
         terraform_files=["infra/main.tf"],
         string_imports_min_dots=2,
+        whole_repository=True,
+        write_baseline="build-support/import-rules-baseline.txt",
     )
     assert parse_request(json.loads(rendered), "request.json") == CheckRequest(
         rules_file="build-support/import-rules.toml",
@@ -204,4 +212,6 @@ def test_the_request_the_pants_glue_renders() -> None:
         ),
         terraform_files=("infra/main.tf",),
         string_imports_min_dots=2,
+        whole_repository=True,
+        write_baseline="build-support/import-rules-baseline.txt",
     )

@@ -1,0 +1,329 @@
+"""Engine glue for `./pants ide`: ask the build graph and Pants' export, let the pure modules
+decide (`layout`, `interpreters`, `venv_state`, `editor_config`), write with `files`.
+
+Order matters for "nothing half-written": the editor settings are read and checked first,
+then the venvs are built (an interpreter or resolve failure stops here, before anything on
+disk changed), exported only where stale, and finally the `.pth` files and settings are
+written all-or-nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import posixpath
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+
+from pantry.ide import editor_config, files, layout
+from pantry.ide.goal import Ide, IdeSubsystem
+from pantry.ide.interpreters import venv_interpreter_constraints
+from pantry.ide.venv_state import STAMP, ExportRecord, VenvFacts, stale_reason
+from pants.backend.python.goals.export import VenvExportRequest
+from pants.backend.python.subsystems.setup import PythonSetup
+from pants.backend.python.target_types import PexLayout, PythonResolveField, PythonSourceField
+from pants.backend.python.util_rules.interpreter_constraints import InterpreterConstraints
+from pants.backend.python.util_rules.pex import PexRequest
+from pants.backend.python.util_rules.pex_environment import PythonExecutable
+from pants.backend.python.util_rules.pex_requirements import EntireLockfile, Lockfile
+from pants.base.build_root import BuildRoot
+from pants.core.goals.export import ExportResult
+from pants.core.util_rules.distdir import DistDir
+from pants.engine.console import Console
+from pants.engine.env_vars import EnvironmentVars, EnvironmentVarsRequest
+from pants.engine.fs import DigestContents, GlobMatchErrorBehavior, PathGlobs, Workspace
+from pants.engine.process import (
+    InteractiveProcess,
+    InteractiveProcessResult,
+    ProcessExecutionFailure,
+)
+from pants.engine.rules import Effect, Get, MultiGet, collect_rules, goal_rule, rule
+from pants.engine.target import AllTargets
+from pants.source.source_root import SourceRootsRequest, SourceRootsResult
+from pants.util.dirutil import safe_rmtree
+from pants.util.strutil import path_safe, pluralize
+
+PTH_FILE = "pantry-ide-source-roots.pth"
+
+
+class MissingInterpreterError(Exception):
+    """No interpreter on the search path satisfies a resolve's venv constraints."""
+
+
+class VenvBuildError(Exception):
+    """Building or exporting a resolve's virtualenv failed for another reason."""
+
+
+def _tail(output: bytes, lines: int = 15) -> str:
+    text = output.decode(errors="replace").strip().splitlines()
+    return "\n".join(f"    {line}" for line in text[-lines:])
+
+
+@dataclass(frozen=True)
+class FirstPartyPython:
+    """Every owned first-party Python file, with its resolves and source root."""
+
+    files: tuple[layout.PythonFile, ...]
+
+
+@rule(desc="Find first-party Python source roots per resolve")
+async def find_first_party_python(
+    all_targets: AllTargets, python_setup: PythonSetup
+) -> FirstPartyPython:
+    resolves: dict[str, set[str]] = defaultdict(set)
+    for target in all_targets:
+        if target.has_field(PythonSourceField) and target.has_field(PythonResolveField):
+            path = target[PythonSourceField].file_path
+            resolves[path].add(target[PythonResolveField].normalized_value(python_setup))
+    found = await Get(SourceRootsResult, SourceRootsRequest, SourceRootsRequest.for_files(resolves))
+    roots = {str(path): root.path for path, root in found.path_to_root.items()}
+    return FirstPartyPython(
+        tuple(
+            layout.PythonFile(path, tuple(sorted(resolves[path])), roots[path])
+            for path in sorted(resolves)
+        )
+    )
+
+
+@dataclass(frozen=True)
+class IdeVenvRequest:
+    resolve: str
+
+
+@dataclass(frozen=True)
+class IdeVenv:
+    """A resolve's venv as Pants' export would write it, and the record of its inputs."""
+
+    record: ExportRecord
+    export: ExportResult
+
+
+@rule(desc="Build a resolve's virtualenv for editors")
+async def build_ide_venv(request: IdeVenvRequest, python_setup: PythonSetup) -> IdeVenv:
+    resolve = request.resolve
+    lockfile_path = python_setup.resolves[resolve]
+    constraints = venv_interpreter_constraints(
+        python_setup.resolves_to_interpreter_constraints.get(
+            resolve, python_setup.interpreter_constraints
+        ),
+        python_setup.interpreter_constraints,
+        python_setup.interpreter_versions_universe,
+    )
+    lock_contents = await Get(
+        DigestContents,
+        PathGlobs(
+            [lockfile_path],
+            glob_match_error_behavior=GlobMatchErrorBehavior.error,
+            description_of_origin=f"the lockfile of resolve `{resolve}` ([python].resolves)",
+        ),
+    )
+    try:
+        await Get(PythonExecutable, InterpreterConstraints, constraints)
+    except ProcessExecutionFailure as failure:
+        version = constraints.minimum_python_version(python_setup.interpreter_versions_universe)
+        raise MissingInterpreterError(
+            f"No Python interpreter for resolve `{resolve}`: its editor venv needs"
+            f" {' OR '.join(map(str, constraints))} (the project default"
+            " `[python].interpreter_constraints` if the resolve allows it, else"
+            " `[python.resolves_to_interpreter_constraints]`), and none was found on"
+            f" `[python-bootstrap].search_path`. Install one (e.g. `pyenv install {version}`)"
+            " or point the search path at it (PANTS_PYTHON_BOOTSTRAP_SEARCH_PATH). Nothing was"
+            f" written. pex said:\n{_tail(failure.stderr)}"
+        ) from None
+    pex_request = PexRequest(
+        description=f"Build pex for resolve `{resolve}`",
+        output_filename=f"{path_safe(resolve)}.pex",
+        internal_only=True,
+        requirements=EntireLockfile(
+            Lockfile(
+                url=lockfile_path,
+                url_description_of_origin=f"the resolve `{resolve}`",
+                resolve_name=resolve,
+            )
+        ),
+        interpreter_constraints=constraints,
+        layout=PexLayout.PACKED,
+    )
+    try:
+        export = await Get(
+            ExportResult,
+            VenvExportRequest(
+                pex_request,
+                os.path.join("python", "virtualenvs"),
+                resolve,
+                qualify_path_with_python_version=True,
+            ),
+        )
+    except ProcessExecutionFailure as failure:
+        raise VenvBuildError(
+            f"Could not build the virtualenv for resolve `{resolve}` from {lockfile_path}:"
+            f" {str(failure).splitlines()[0]} Nothing was written. Its output ends with:\n"
+            f"{_tail(failure.stderr)}\n"
+            f"Check that `./pants export --resolve={resolve}` works; if the lockfile is stale,"
+            f" run `./pants generate-lockfiles --resolve={resolve}`."
+        ) from None
+    record = ExportRecord(
+        resolve=resolve,
+        lockfile=lockfile_path,
+        lockfile_sha256=hashlib.sha256(lock_contents[0].content).hexdigest(),
+        interpreter_constraints=tuple(str(constraint) for constraint in constraints),
+        python_version=posixpath.basename(export.reldir),
+    )
+    return IdeVenv(record, export)
+
+
+def _facts(venv_dir: Path, python_version: str) -> VenvFacts:
+    stamp = venv_dir / STAMP
+    major_minor = ".".join(python_version.split(".")[:2])
+    interpreter = venv_dir / "bin" / "python"
+    return VenvFacts(
+        exists=venv_dir.is_dir(),
+        record_text=stamp.read_text() if stamp.is_file() else None,
+        interpreter_exists=interpreter.exists() and os.access(interpreter, os.X_OK),
+        site_packages_exists=(venv_dir / "lib" / f"python{major_minor}" / "site-packages").is_dir(),
+    )
+
+
+def _settings_files(
+    subsystem: IdeSubsystem, root: Path
+) -> list[tuple[str, Path, dict]]:  # label, path, parsed existing settings
+    wanted = []
+    if subsystem.pyright:
+        wanted.append(editor_config.PYRIGHT_CONFIG)
+    if subsystem.vscode:
+        wanted.append(editor_config.VSCODE_SETTINGS)
+    found = []
+    for label in wanted:
+        path = root / label
+        settings = editor_config.parse_settings(label, files.read_text(path, label))
+        if label == editor_config.PYRIGHT_CONFIG:
+            editor_config.check_pyright_config(label, settings)
+        files.check_writable(path, label)
+        found.append((label, path, settings))
+    return found
+
+
+@goal_rule(desc="Prepare virtualenvs and editor settings")
+async def ide(
+    console: Console,
+    subsystem: IdeSubsystem,
+    build_root: BuildRoot,
+    dist_dir: DistDir,
+    python_setup: PythonSetup,
+    first_party: FirstPartyPython,
+    workspace: Workspace,
+) -> Ide:
+    def fail(message: str) -> Ide:
+        console.print_stderr(f"ide: {message}")
+        return Ide(exit_code=1)
+
+    if not python_setup.enable_resolves:
+        return fail(
+            "`[python].enable_resolves` is false: `./pants ide` exports one virtualenv per"
+            " resolve (`[python.resolves]`). Set it to true in pants.toml."
+        )
+    root = build_root.pathlib_path
+    trees = layout.trees(first_party.files, python_setup.default_resolve)
+    if not trees:
+        return fail("no first-party Python code (python_sources/python_tests targets) found.")
+    try:
+        settings_files = _settings_files(subsystem, root)
+    except (editor_config.SettingsFileError, files.UnwritableFileError) as error:
+        return fail(str(error))
+
+    try:
+        venvs = await MultiGet(Get(IdeVenv, IdeVenvRequest(tree.resolve)) for tree in trees)
+    except (MissingInterpreterError, VenvBuildError) as error:
+        return fail(str(error))
+
+    summary: list[str] = []
+    exported: list[editor_config.Venv] = []
+    writes: list[files.PlannedWrite] = []
+    for tree, venv in zip(trees, venvs):
+        relative_dir = os.path.join(str(dist_dir.relpath), "export", venv.export.reldir)
+        venv_dir = root / relative_dir
+        reason = (
+            "--ide-force"
+            if subsystem.force
+            else stale_reason(venv.record, _facts(venv_dir, venv.record.python_version))
+        )
+        if reason:
+            console.print_stderr(
+                f"ide: exporting `{tree.resolve}` to {relative_dir} ({reason}); this can take"
+                " a few minutes..."
+            )
+            safe_rmtree(str(venv_dir))
+            workspace.write_digest(venv.export.digest, path_prefix=relative_dir)
+            path_env = await Get(EnvironmentVars, EnvironmentVarsRequest(["PATH"]))
+            for command in venv.export.post_processing_cmds:
+                result = await Effect(
+                    InteractiveProcessResult,
+                    InteractiveProcess(
+                        argv=tuple(arg.format(digest_root=venv_dir) for arg in command.argv),
+                        env={"PATH": path_env.get("PATH", ""), **command.extra_env},
+                        run_in_workspace=True,
+                    ),
+                )
+                if result.exit_code:
+                    return fail(
+                        f"exporting `{tree.resolve}` failed: `{' '.join(command.argv)}` exited"
+                        f" with {result.exit_code} (its output is above). {relative_dir} is"
+                        " incomplete and will be rebuilt by the next `./pants ide`; no editor"
+                        " settings were written."
+                    )
+            try:
+                files.write_all([files.PlannedWrite(venv_dir / STAMP, venv.record.render(), STAMP)])
+            except files.UnwritableFileError as error:
+                return fail(str(error))
+        major_minor = ".".join(venv.record.python_version.split(".")[:2])
+        info = editor_config.Venv(tree.resolve, str(venv_dir), major_minor, tree.source_roots)
+        exported.append(info)
+        pth = Path(info.site_packages) / PTH_FILE
+        writes.append(
+            files.PlannedWrite(
+                pth,
+                layout.pth_content(str(root), tree.source_roots),
+                os.path.relpath(pth, root),
+            )
+        )
+        summary.extend(
+            [
+                f"{tree.resolve}: {relative_dir} ("
+                + (f"exported: {reason}" if reason else "up to date")
+                + f", Python {venv.record.python_version})",
+                f"  interpreter: {info.interpreter}",
+                f"  {pluralize(len(tree.source_roots), 'source root')} importable via"
+                f" {os.path.relpath(pth, venv_dir)}",
+            ]
+        )
+
+    default = exported[0]
+    roots = layout.execution_roots(first_party.files, python_setup.default_resolve)
+    for label, path, settings in settings_files:
+        if label == editor_config.PYRIGHT_CONFIG:
+            merged = editor_config.merge_pyright_config(
+                settings, build_root=str(root), default=default, venvs=exported, roots=roots
+            )
+        else:
+            merged = editor_config.merge_vscode_settings(
+                settings, build_root=str(root), default=default, venvs=exported
+            )
+        writes.append(files.PlannedWrite(path, editor_config.render(merged), label))
+    try:
+        written = {write.label for write in files.write_all(writes)}
+    except files.UnwritableFileError as error:
+        return fail(str(error))
+
+    for line in summary:
+        console.print_stdout(line)
+    for write in writes:
+        console.print_stdout(f"{'wrote' if write.label in written else 'unchanged'}: {write.label}")
+    console.print_stdout(
+        f"Point your editor's Python interpreter at {default.interpreter} (README: Editors)."
+    )
+    return Ide(exit_code=0)
+
+
+def rules():
+    return collect_rules()

@@ -1,0 +1,78 @@
+"""`./pants lock-diff [--base=REF]`: what a change does to the lockfile, as a review table."""
+
+from __future__ import annotations
+
+from pantry.lockfile.diff_table import render_diff
+from pantry.lockfile.lock_model import diff_locks, parse_lock
+from pantry.lockfile.util_rules.git_revision import (
+    DEFAULT_BASE_BRANCHES,
+    FileAtRevision,
+    FileAtRevisionRequest,
+)
+from pantry.lockfile.util_rules.resolve_lock import (
+    ResolveFreshness,
+    ResolveFreshnessRequest,
+    ResolveLock,
+    ResolveLockRequest,
+)
+from pants.engine.console import Console
+from pants.engine.goal import Goal, GoalSubsystem
+from pants.engine.rules import Get, MultiGet, collect_rules, goal_rule
+from pants.option.option_types import StrOption
+from pants.util.strutil import softwrap
+
+
+class LockDiffSubsystem(GoalSubsystem):
+    name = "lock-diff"
+    help = softwrap(
+        f"""
+        Print a table of the projects added, removed, upgraded and downgraded in a resolve's
+        lockfile between a git revision (`[lock-diff].base`, by default where this branch
+        left {DEFAULT_BASE_BRANCHES[0]}) and the working tree. Meant for pull-request review.
+        """
+    )
+
+    base = StrOption(
+        default=None,
+        help=softwrap(
+            f"""
+            The git revision (branch, tag or commit) to compare the working tree's lockfile
+            with. Default: the merge-base of HEAD with {' or '.join(DEFAULT_BASE_BRANCHES)}.
+            """
+        ),
+    )
+    resolve = StrOption(
+        default=None,
+        help="The resolve whose lockfile to compare. Default: `[python].default_resolve`.",
+    )
+
+
+class LockDiffGoal(Goal):
+    subsystem_cls = LockDiffSubsystem
+    environment_behavior = Goal.EnvironmentBehavior.LOCAL_ONLY
+
+
+@goal_rule
+async def lock_diff(console: Console, subsystem: LockDiffSubsystem) -> LockDiffGoal:
+    lock, freshness = await MultiGet(
+        Get(ResolveLock, ResolveLockRequest(subsystem.resolve, "[lock-diff].resolve")),
+        Get(ResolveFreshness, ResolveFreshnessRequest(subsystem.resolve, "[lock-diff].resolve")),
+    )
+    base = await Get(FileAtRevision, FileAtRevisionRequest(lock.path, subsystem.base, "--base"))
+    old_label = f"{base.label} ({base.commit[:10]})"
+    if base.content is None:
+        old, old_label = {}, f"{old_label}, which has no {lock.path}"
+    else:
+        old = parse_lock(base.content.decode("utf-8"), source=f"{lock.path} at {base.label}")
+    diff = diff_locks(old, lock.projects)
+    console.print_stdout(
+        render_diff(diff, resolve=lock.resolve, old_label=old_label, new_label="working tree"),
+        end="",
+    )
+    if freshness.has_problems:
+        console.print_stderr(f"\nWarning: {freshness.message()}")
+    return LockDiffGoal(exit_code=0)
+
+
+def rules():
+    return collect_rules()

@@ -1,0 +1,23 @@
+"""One lockfile for everything: `lock-diff`, `lock-upgrade`, `export-constraints`, and a
+stale lock refused whenever a goal consumes a requirement it was not made from.
+
+See README's "One lockfile" section; the pure logic is in `lock_model`, `diff_table`,
+`constraints` and `freshness`.
+"""
+
+from pantry.lockfile import consumed_requirements
+from pantry.lockfile.goals import export_constraints, lock_diff, lock_upgrade
+from pantry.lockfile.util_rules import git_revision, resolve_lock
+
+# Not a rule: wraps Pants' own lockfile check, once, when the backend loads (see its docstring).
+consumed_requirements.install()
+
+
+def rules():
+    return [
+        *git_revision.rules(),
+        *resolve_lock.rules(),
+        *lock_diff.rules(),
+        *lock_upgrade.rules(),
+        *export_constraints.rules(),
+    ]

@@ -1,0 +1,138 @@
+from __future__ import annotations
+
+import io
+import tarfile
+
+import pytest
+from pantry.oci.debian import (
+    DebError,
+    Pin,
+    PinsError,
+    base_root_fs,
+    deb_entries,
+    parse_pins,
+    render_pins,
+)
+
+SHA = "a" * 64
+PATH = "external/oci/base/packages.lock"
+
+
+def make_deb(files: dict, symlinks: dict | None = None, hardlinks: dict | None = None) -> bytes:
+    """A real .deb: an ar archive with debian-binary, control.tar.xz and data.tar.xz."""
+    data = io.BytesIO()
+    with tarfile.open(fileobj=data, mode="w:xz") as tar:
+        for name, content in files.items():
+            info = tarfile.TarInfo("./" + name)
+            info.size, info.mode, info.mtime = (
+                len(content),
+                0o4755 if "/bin/" in name else 0o644,
+                12345,
+            )
+            tar.addfile(info, io.BytesIO(content))
+        for name, target in (symlinks or {}).items():
+            info = tarfile.TarInfo("./" + name)
+            info.type, info.linkname = tarfile.SYMTYPE, target
+            tar.addfile(info)
+        for name, target in (hardlinks or {}).items():
+            info = tarfile.TarInfo("./" + name)
+            info.type, info.linkname = tarfile.LNKTYPE, "./" + target
+            tar.addfile(info)
+    members = [
+        (b"debian-binary", b"2.0\n"),
+        (b"control.tar.xz", b"x"),
+        (b"data.tar.xz", data.getvalue()),
+    ]
+    out = b"!<arch>\n"
+    for name, content in members:
+        header = name.ljust(16) + b"0".ljust(12) + b"0".ljust(6) + b"0".ljust(6)
+        header += b"100644".ljust(8) + str(len(content)).encode().ljust(10) + b"`\n"
+        out += header + content + (b"\n" if len(content) % 2 else b"")
+    return out
+
+
+def test_parse_pins_sorted_with_comments() -> None:
+    text = f"# header\nzlib1g 1:1.2 {SHA}  # trailing\n\nlibc6 2.36 {SHA}\n"
+    assert parse_pins(text, PATH) == (Pin("libc6", "2.36", SHA), Pin("zlib1g", "1:1.2", SHA))
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("libc6 2.36\n", f"{PATH}:1: package 'libc6' has no sha256; every base package is pinned"),
+        ("libc6\n", f"{PATH}:1: expected `NAME VERSION SHA256`, got 'libc6'"),
+        (f"libc6 2.36 {SHA[:-1]}\n", f"{PATH}:1: the sha256 of 'libc6' must be 64 lowercase hex"),
+        (f"Libc6 2.36 {SHA}\n", f"{PATH}:1: 'Libc6' is not a Debian package name"),
+        (f"a1 1 {SHA}\na1 2 {SHA}\n", f"{PATH}:2: package 'a1' is pinned twice"),
+        ("# nothing\n", f"{PATH}: no packages pinned"),
+    ],
+)
+def test_parse_pins_errors(text: str, message: str) -> None:
+    with pytest.raises(PinsError) as e:
+        parse_pins(text, PATH)
+    assert str(e.value).startswith(message)
+
+
+def test_missing_hash_error_says_how_to_repin() -> None:
+    with pytest.raises(
+        PinsError, match="re-pin with `./pants run build-support/plugins/pantry/oci:repin -- "
+    ):
+        parse_pins("libc6 2.36\n", PATH)
+
+
+def test_render_pins_round_trips() -> None:
+    pins = (Pin("b1", "2", SHA), Pin("a1", "1", SHA))
+    text = render_pins(pins, "# header")
+    assert text == f"# header\na1 1 {SHA}\nb1 2 {SHA}\n"
+    assert parse_pins(text, PATH) == tuple(sorted(pins, key=lambda p: p.name))
+
+
+def test_deb_entries() -> None:
+    deb = make_deb(
+        {
+            "usr/bin/python3.11": b"ELF",
+            "usr/lib/x.so.1": b"lib",
+            "usr/share/doc/x/changelog.gz": b"drop me",
+            "usr/share/doc/x/copyright": b"keep me",
+            "usr/share/man/man1/x.1.gz": b"drop me",
+        },
+        symlinks={"usr/lib/x.so": "x.so.1"},
+        hardlinks={"usr/bin/python3": "usr/bin/python3.11"},
+    )
+    entries = deb_entries(deb)
+    assert sorted(entries) == [
+        "usr/bin/python3",
+        "usr/bin/python3.11",
+        "usr/lib/x.so",
+        "usr/lib/x.so.1",
+        "usr/share/doc/x/copyright",
+    ]
+    assert entries["usr/bin/python3.11"].mode == 0o755  # setuid dropped, exec kept
+    assert entries["usr/lib/x.so.1"].mode == 0o644
+    assert entries["usr/lib/x.so"].target == "x.so.1"
+    assert entries["usr/bin/python3"].data == b"ELF"
+
+
+@pytest.mark.parametrize(
+    "data, message",
+    [(b"PK\x03\x04", "not an ar archive"), (b"!<arch>\n", "no data.tar member")],
+)
+def test_deb_errors(data: bytes, message: str) -> None:
+    with pytest.raises(DebError, match=message):
+        deb_entries(data)
+
+
+def test_base_root_fs() -> None:
+    certs = make_deb(
+        {
+            "usr/share/ca-certificates/mozilla/B.crt": b"-----B-----\n",
+            "usr/share/ca-certificates/mozilla/A.crt": b"-----A-----",
+        }
+    )
+    entries = base_root_fs([certs, make_deb({"usr/bin/python3.11": b"ELF"})], user="app", uid=1000)
+    assert entries["etc/ssl/certs/ca-certificates.crt"].data == b"-----A-----\n-----B-----\n"
+    assert entries["usr/lib/ssl/cert.pem"].target == "/etc/ssl/certs/ca-certificates.crt"
+    assert b"app:x:1000:1000:app:/home/app:/sbin/nologin\n" in entries["etc/passwd"].data
+    assert entries["etc/group"].data == b"root:x:0:\napp:x:1000:\n"
+    assert entries["tmp"].mode == 0o1777
+    assert "usr/bin/python3.11" in entries

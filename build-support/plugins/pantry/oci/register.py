@@ -1,0 +1,12 @@
+"""OCI images without Dockerfiles: `oci_base_image`, `oci_image`, `package` writes a layout."""
+
+from pantry.oci import rules as oci_rules
+from pantry.oci import target_types as oci_target_types
+
+
+def target_types():
+    return oci_target_types.target_types()
+
+
+def rules():
+    return [*oci_rules.rules()]

@@ -1,0 +1,296 @@
+"""`oci_base_image` (a distroless root file system from pinned Debian packages) and
+`oci_image` (a service's PEX on a base, as an OCI image layout, without a Dockerfile)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Iterable, Optional
+
+from pants.core.goals.package import OutputPathField
+from pants.engine.addresses import Address
+from pants.engine.target import (
+    COMMON_TARGET_FIELDS,
+    Dependencies,
+    DictStringToStringField,
+    IntField,
+    InvalidFieldException,
+    SequenceField,
+    SingleSourceField,
+    StringField,
+    StringSequenceField,
+    Target,
+)
+from pants.util.frozendict import FrozenDict
+from pants.util.strutil import help_text
+
+USER_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*(:[A-Za-z0-9_][A-Za-z0-9_.-]*)?$")
+POSIX_USER_RE = re.compile(r"^[a-z_][a-z0-9_-]{0,31}$")
+# The repository part of an image reference (distribution spec), optionally with a registry host.
+REPOSITORY_RE = re.compile(
+    r"^([A-Za-z0-9.-]+(:[0-9]+)?/)?[a-z0-9]+([._-][a-z0-9]+)*(/[a-z0-9]+([._-][a-z0-9]+)*)*$"
+)
+TAG_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
+
+
+def invalid(alias: str, address: Address, value: Any, why: str) -> InvalidFieldException:
+    return InvalidFieldException(f"The `{alias}` field of {address} is {value!r}, but {why}.")
+
+
+# --- oci_base_image ------------------------------------------------------------------------
+
+
+class OciBaseImagePackagesField(SingleSourceField):
+    alias = "packages"
+    default = "packages.lock"
+    required = False
+    help = help_text(
+        """
+        The pins file: one `NAME VERSION SHA256` line per Debian package (the sha256 of the
+        `.deb`), `#` comments allowed. Packages are fetched with `apt-get download NAME=VERSION`
+        and checked against their sha256 before use. Re-pin every package to the versions the
+        host's apt sources offer now with
+        `./pants run build-support/plugins/pantry/oci:repin -- PATH/TO/packages.lock`.
+        """
+    )
+
+
+class OciBaseImageUserField(StringField):
+    alias = "user"
+    default = "nonroot"
+    help = "The non-root user the base's /etc/passwd and /etc/group define (with `uid`)."
+
+    @classmethod
+    def compute_value(cls, raw_value: Optional[str], address: Address) -> str:
+        value = super().compute_value(raw_value, address)
+        assert value is not None
+        if not POSIX_USER_RE.match(value) or value == "root":
+            raise invalid(
+                cls.alias,
+                address,
+                value,
+                "it must be a POSIX user name other than root, e.g. "
+                "'nonroot' (lowercase letters, digits, '_' and '-')",
+            )
+        return value
+
+
+class OciBaseImageUidField(IntField):
+    alias = "uid"
+    default = 65532
+    help = "The uid and gid of `user` (65532 is distroless' `nonroot`)."
+
+    @classmethod
+    def compute_value(cls, raw_value: Optional[int], address: Address) -> int:
+        value = super().compute_value(raw_value, address)
+        assert value is not None
+        if not 0 < value < 2**31:
+            raise invalid(cls.alias, address, value, "it must be between 1 and 2147483647")
+        return value
+
+
+class OciBaseImageTarget(Target):
+    alias = "oci_base_image"
+    core_fields = (
+        *COMMON_TARGET_FIELDS,
+        OciBaseImagePackagesField,
+        OciBaseImageUserField,
+        OciBaseImageUidField,
+    )
+    help = help_text(
+        """
+        A distroless base image: the root file system of pinned Debian packages (no shell, no
+        package manager), a CA bundle, /etc/passwd with one non-root user, and /tmp.
+        Used as the `base` of `oci_image` targets.
+        """
+    )
+
+
+# --- oci_image ------------------------------------------------------------------------------
+
+
+class OciImageBaseField(StringField):
+    alias = "base"
+    required = True
+    help = help_text(
+        "The address of the `oci_base_image` this image is built on, e.g. "
+        "`//external/oci/python3.11`."
+    )
+
+
+class OciImageBinaryField(StringField):
+    alias = "binary"
+    required = True
+    help = help_text(
+        """
+        The address of the service's `pex_binary`. It is unpacked to `/app/<name>.pex` in the
+        image, and the image's entrypoint runs it with the base's `python3.11`; its
+        dependencies (`.deps/`, `.bootstrap/`) form the third-party layer, our code the
+        first-party layer.
+        """
+    )
+
+
+class OciImageCmdField(StringSequenceField):
+    alias = "cmd"
+    default = ()
+    help = "Default arguments to the entrypoint (the image config's `Cmd`)."
+
+
+class OciImageEnvField(DictStringToStringField):
+    alias = "env"
+    help = 'Environment variables of the image, e.g. `{"PORT": "8080"}`.'
+
+    @classmethod
+    def compute_value(
+        cls, raw_value: Optional[dict[str, str]], address: Address
+    ) -> Optional[FrozenDict[str, str]]:
+        value = super().compute_value(raw_value, address)
+        for key in value or {}:
+            if not key or "=" in key:
+                raise invalid(
+                    cls.alias,
+                    address,
+                    key,
+                    "an environment variable name may not be empty or contain '='",
+                )
+        return value
+
+
+class OciImageUserField(StringField):
+    alias = "user"
+    default = "65532:65532"
+    help = help_text(
+        """
+        The user the image runs as: `USER`, `UID`, `USER:GROUP` or `UID:GID`. Non-root by
+        default (65532 is the base's `nonroot`); running as root must be asked for by name.
+        """
+    )
+
+    @classmethod
+    def compute_value(cls, raw_value: Optional[str], address: Address) -> str:
+        value = super().compute_value(raw_value, address)
+        assert value is not None
+        if not USER_RE.match(value):
+            raise invalid(
+                cls.alias,
+                address,
+                value,
+                "it must be `USER`, `UID`, `USER:GROUP` or `UID:GID`, e.g. '65532:65532'",
+            )
+        return value
+
+
+class OciImageWorkdirField(StringField):
+    alias = "workdir"
+    default = "/app"
+    help = "The working directory of the image's process (absolute)."
+
+    @classmethod
+    def compute_value(cls, raw_value: Optional[str], address: Address) -> str:
+        value = super().compute_value(raw_value, address)
+        assert value is not None
+        if not value.startswith("/"):
+            raise invalid(cls.alias, address, value, "it must be an absolute path, e.g. '/app'")
+        return value
+
+
+class OciImageLabelsField(DictStringToStringField):
+    alias = "labels"
+    help = 'Labels of the image config, e.g. `{"org.opencontainers.image.title": "index"}`.'
+
+
+class OciImagePortsField(SequenceField[int]):
+    alias = "ports"
+    default = ()
+    expected_element_type = int
+    expected_type_description = "a list of port numbers (e.g. [8080])"
+    help = "TCP ports the service listens on (the image config's `ExposedPorts`)."
+
+    @classmethod
+    def compute_value(
+        cls, raw_value: Optional[Iterable[int]], address: Address
+    ) -> Optional[tuple[int, ...]]:
+        value = super().compute_value(raw_value, address)
+        for port in value or ():
+            if not 1 <= port <= 65535:
+                raise invalid(cls.alias, address, port, "a port must be between 1 and 65535")
+        return value
+
+
+class OciImageRepositoryField(StringField):
+    alias = "repository"
+    help = help_text(
+        """
+        Where the image is pushed, e.g. `registry.example.com/pantry/index`. Defaults to the
+        target's name.
+        """
+    )
+
+    @classmethod
+    def compute_value(cls, raw_value: Optional[str], address: Address) -> Optional[str]:
+        value = super().compute_value(raw_value, address)
+        if value is not None and not REPOSITORY_RE.match(value):
+            raise invalid(
+                cls.alias,
+                address,
+                value,
+                "it must be an image repository: lowercase path components separated by '/', "
+                "optionally after a registry host, e.g. 'localhost:5000/pantry/index'",
+            )
+        return value
+
+
+class OciImageTagsField(StringSequenceField):
+    alias = "image_tags"
+    default = ("latest",)
+    help = "Tags of the image; each names the manifest in the layout's index.json."
+
+    @classmethod
+    def compute_value(
+        cls, raw_value: Optional[Iterable[str]], address: Address
+    ) -> Optional[tuple[str, ...]]:
+        value = super().compute_value(raw_value, address)
+        for tag in value or ():
+            if not TAG_RE.match(tag):
+                raise invalid(
+                    cls.alias,
+                    address,
+                    tag,
+                    "a tag is 1-128 of letters, digits, '_', '.' and '-', "
+                    "not starting with '.' or '-'",
+                )
+        return value
+
+
+class OciImageDependenciesField(Dependencies):
+    help = "Other dependencies; `base` and `binary` are added automatically."
+
+
+class OciImageTarget(Target):
+    alias = "oci_image"
+    core_fields = (
+        *COMMON_TARGET_FIELDS,
+        OciImageDependenciesField,
+        OciImageBaseField,
+        OciImageBinaryField,
+        OciImageCmdField,
+        OciImageEnvField,
+        OciImageUserField,
+        OciImageWorkdirField,
+        OciImageLabelsField,
+        OciImagePortsField,
+        OciImageRepositoryField,
+        OciImageTagsField,
+        OutputPathField,
+    )
+    help = help_text(
+        """
+        An OCI image built without a Dockerfile or a container engine: `./pants package` writes
+        an OCI image layout directory (layers: base, third-party, first-party), byte-identical
+        for the same inputs in any clone.
+        """
+    )
+
+
+def target_types():
+    return [OciBaseImageTarget, OciImageTarget]

@@ -1,0 +1,1 @@
+"""Reproducible sdists for every `python_distribution` (see `rules.py`)."""
