@@ -145,7 +145,7 @@ def copy_into(repo: Path, source: str, destination: str | None = None) -> None:
 def repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     repo = tmp_path_factory.mktemp("ide-fixture")
     default_lock = Path("3rdparty/python/default.lock").read_text()
-    plugins_lock = Path("build-support/plugins/pantry/ide/fixture/plugins.lock").read_text()
+    plugins_lock = Path("build-support/plugins/plugins.lock").read_text()
     default_header, plugins_header = lock_header(default_lock), lock_header(plugins_lock)
     (repo / "pants.toml").write_text(
         PANTS_TOML.format(
