@@ -12,6 +12,9 @@ Runs on the BuildGrid venv's Python (`serve --check` prints it): it needs grpcio
 BuildGrid's generated REAPI protos.
 """
 
+# grpc and buildgrid live only in BuildGrid's own venv, not in any resolve an editor sees.
+# pyright: reportMissingImports=false
+
 from __future__ import annotations
 
 import argparse
