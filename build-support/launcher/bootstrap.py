@@ -138,8 +138,13 @@ def run(argv: Sequence[str], env: Mapping[str, str], what: str, hint: str) -> No
 
 
 def pip_install(
-    python: Path, requirements: Path, env: Mapping[str, str], extra: Sequence[str] = ()
+    python: Path,
+    requirements: Path,
+    env: Mapping[str, str],
+    extra: Sequence[str] = (),
+    repin_help: str = "see README, 'Upgrading Pants'",
 ) -> None:
+    """Install exactly the hash-pinned wheels in `requirements`, nothing from host config."""
     run(
         [
             str(python),
@@ -162,7 +167,7 @@ def pip_install(
         hint=(
             f"If pip reports hashes that do not match, {requirements} was edited or the "
             "index served different files: restore the file from git, or re-pin on purpose "
-            "(see README, 'Upgrading Pants'). Behind a proxy, set "
+            f"({repin_help}). Behind a proxy, set "
             f"{INDEX_URL_VARIABLE} to your index's simple URL."
         ),
     )

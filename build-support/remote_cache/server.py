@@ -34,7 +34,7 @@ from launcher.bootstrap import (
     BootstrapError,
     clean_environment,
     exclusive_lock,
-    pip_index_args,
+    pip_install,
     run,
 )
 from remote_cache import tokens
@@ -257,30 +257,7 @@ def ensure_buildgrid(environ: Mapping[str, str]) -> Path:
             shutil.rmtree(venv)
         log(f"installing the pinned BuildGrid into {venv} (first run only, about a minute)")
         run([sys.executable, "-m", "venv", str(venv)], env, what="creating the venv", hint="")
-        run(
-            [
-                str(venv / "bin" / "python"),
-                "-m",
-                "pip",
-                "install",
-                "--isolated",
-                "--quiet",
-                "--require-hashes",
-                "--only-binary",
-                ":all:",
-                "--no-deps",
-                *pip_index_args(env),
-                "-r",
-                str(REQUIREMENTS),
-            ],
-            env,
-            what=f"pip install -r {REQUIREMENTS}",
-            hint=(
-                f"If pip reports hashes that do not match, {REQUIREMENTS} was edited or the "
-                "index served different files: restore it from git, or re-pin on purpose (see "
-                "its header). Behind a proxy, set PANTRY_INDEX_URL to your index's simple URL."
-            ),
-        )
+        pip_install(venv / "bin" / "python", REQUIREMENTS, env, repin_help="see its header")
         (venv / COMPLETE_MARKER).write_text("ok\n")
     return bgd
 
