@@ -71,7 +71,8 @@ def report_stem(address: str) -> str:
 
 def project_of(stem: str) -> str:
     parts = stem.split(".")
-    depth = PROJECT_DEPTH.get(parts[0], 1)
+    # Each plugin backend (build-support/plugins/pantry/<backend>) counts as a project.
+    depth = 4 if parts[:2] == ["build-support", "plugins"] else PROJECT_DEPTH.get(parts[0], 1)
     return "/".join(parts[:depth])
 
 

@@ -52,6 +52,11 @@ def write(tmp_path: Path, files: dict[str, str]) -> Path:
         (SHARED_39[:-4], "libs/shared/simplerepo", "3.9"),
         (SERVICE[:-4], "services/index", "default"),
         ("build-support.launcher.bootstrap_test.py.tests", "build-support/launcher", "default"),
+        (
+            "build-support.plugins.pantry.affected.selection_test.py.tests",
+            "build-support/plugins/pantry/affected",
+            "default",
+        ),
     ],
 )
 def test_project_and_python_from_report_names(stem: str, project: str, python: str) -> None:
