@@ -228,6 +228,9 @@ def cache_dir() -> Path:
     return Path(base, "pantry")
 
 
+SYSTEM_CA_BUNDLE = "/etc/ssl/certs/ca-certificates.crt"
+
+
 @pytest.fixture(scope="module")
 def pyright() -> Path:
     """pyright@PYRIGHT_VERSION from the npm registry, installed once per user and version."""
@@ -238,9 +241,12 @@ def pyright() -> Path:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if not executable.exists():
             staging = Path(tempfile.mkdtemp(dir=root.parent, prefix=f".pyright-{PYRIGHT_VERSION}."))
+            # TLS trust from the system bundle (as pants.toml's ca_certs_path), not from
+            # whatever npm configuration the host's HOME happens to hold.
+            cafile = ["--cafile", SYSTEM_CA_BUNDLE] if os.path.isfile(SYSTEM_CA_BUNDLE) else []
             subprocess.run(
                 ["npm", "install", "--prefix", str(staging), "--no-save", "--no-audit",
-                 "--no-fund", f"pyright@{PYRIGHT_VERSION}"],
+                 "--no-fund", *cafile, f"pyright@{PYRIGHT_VERSION}"],
                 check=True, capture_output=True, env=environment(), timeout=600,
             )  # fmt: skip
             shutil.rmtree(root, ignore_errors=True)
