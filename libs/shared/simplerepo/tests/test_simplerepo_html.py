@@ -56,7 +56,7 @@ def test_project_list_round_trip_links_to_normalized_names() -> None:
     assert html.parse_project_list(rendered) == ProjectList(("alpha", "B<eta", "Zope.Interface"))
 
 
-# Shaped like pypi.org and older pip-compatible indexes: mixed attribute
+# Shaped like the public index and older pip-compatible indexes: mixed attribute
 # quoting, both metadata attribute names, <br />, md5 fragments, relative links.
 PYPI_LIKE_PAGE = """<!DOCTYPE html>
 <html>
