@@ -4,7 +4,7 @@ variable "namespace" {
 }
 
 variable "image" {
-  description = "Image with BuildGrid installed from build-support/remote_cache/buildgrid-requirements.txt, pinned by digest (registry/pantry/buildgrid@sha256:...)."
+  description = "Image with BuildGrid installed from build-support/remote-cache/buildgrid-requirements.txt, pinned by digest (registry/pantry/buildgrid@sha256:...)."
   type        = string
 }
 

@@ -67,7 +67,7 @@ def _q(value: object) -> str:
 def render_acl() -> str:
     reads = ", ".join(READ_REQUESTS)
     return (
-        "# Written by build-support/remote_cache/serve; see config.py for the trust model.\n"
+        "# Written by build-support/remote-cache/serve; see config.py for the trust model.\n"
         f"{_q(READ_INSTANCE)}:\n"
         "  allow:\n"
         f"    - requests: [{reads}]\n"
@@ -79,7 +79,7 @@ def render_acl() -> str:
 
 def render_server_config(layout: ServerLayout, port: int, max_cached_refs: int) -> str:
     return f"""\
-# Written by build-support/remote_cache/serve on every start; edits are overwritten.
+# Written by build-support/remote-cache/serve on every start; edits are overwritten.
 description: Pantry remote cache (local, loopback only)
 server:
   - !channel

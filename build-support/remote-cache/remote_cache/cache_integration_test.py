@@ -25,7 +25,7 @@ from remote_cache.config import AUDIENCE, WRITER_SUBJECT
 from remote_cache.tokens import Claims, mint
 
 BUILDROOT = Path.cwd()  # the test sandbox holds the launcher and these files at their paths
-HERE = BUILDROOT / "build-support" / "remote_cache"
+HERE = BUILDROOT / "build-support" / "remote-cache"
 PASSED_ENV = (
     "HOME",
     "PYENV_ROOT",
@@ -123,7 +123,7 @@ class Server:
 
     def probe(self, operation: str, instance: str, *args: str) -> str:
         result = subprocess.run(
-            [str(self.python), str(HERE / "probe.py"), self.address, operation]
+            [str(self.python), str(HERE / "remote_cache" / "probe.py"), self.address, operation]
             + [f"--instance={instance}", *args],
             env=env_for_children(),
             stdout=subprocess.PIPE,
@@ -340,3 +340,40 @@ def test_killing_the_server_mid_run_still_ends_green(
     assert warnings, f"no warning that the cache went away:\n{output}"
     assert len(warnings) <= 4 and all("[WARN] Failed to" in line for line in warnings), output
     assert "Traceback" not in output
+
+
+@pytest.mark.parametrize(
+    "config, extra, expected",
+    [
+        ("contributor.toml", {}, "contributor.toml reads $PANTRY_REMOTE_CACHE, which is not set"),
+        (
+            "ci.toml",
+            {"PANTRY_REMOTE_CACHE": "grpc://127.0.0.1:1"},
+            "ci.toml reads $PANTRY_REMOTE_CACHE_TOKEN_FILE, which is not set",
+        ),
+        (
+            "ci.toml",
+            {
+                "PANTRY_REMOTE_CACHE": "grpc://127.0.0.1:1",
+                "PANTRY_REMOTE_CACHE_TOKEN_FILE": "/nope",
+            },
+            "ci.toml reads the file $PANTRY_REMOTE_CACHE_TOKEN_FILE=/nope, which does not exist",
+        ),
+    ],
+)
+def test_a_cache_config_without_its_variables_is_one_clear_error(
+    repo: Path, config: str, extra: dict[str, str], expected: str
+) -> None:
+    # The launcher checks before Pants starts, which would stop with a traceback instead.
+    result = subprocess.run(
+        ["./pants", "--no-pantsd", "--version"],
+        cwd=repo,
+        env=env_for_children(PANTS_CONFIG_FILES=config, **extra),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        timeout=PANTS_TIMEOUT,
+    )
+    assert result.returncode == 1, result.stdout
+    assert result.stdout.startswith(f"pantry: error: {expected}"), result.stdout
+    assert "Traceback" not in result.stdout

@@ -1,6 +1,6 @@
 """Start a real BuildGrid remote cache on 127.0.0.1, in the foreground (`serve` runs this).
 
-    build-support/remote_cache/serve --port PORT --storage DIR --write-token-file FILE
+    build-support/remote-cache/serve --port PORT --storage DIR --write-token-file FILE
 
 First start: installs the hash-pinned BuildGrid (buildgrid-requirements.txt) into a cached
 venv, creates a random signing key under DIR/auth/, and, if FILE does not exist, writes a
@@ -48,7 +48,7 @@ from remote_cache.config import (
     render_server_config,
 )
 
-REQUIREMENTS = Path(__file__).resolve().parent / "buildgrid-requirements.txt"
+REQUIREMENTS = Path(__file__).resolve().parent.parent / "buildgrid-requirements.txt"
 DEFAULT_TOKEN_DAYS = 90
 DEFAULT_MAX_CACHED_REFS = 100_000
 EXPIRY_WARNING_DAYS = 7
@@ -74,14 +74,14 @@ class ServeOptions:
 
 def parse_args(argv: Sequence[str]) -> ServeOptions:
     parser = argparse.ArgumentParser(
-        prog="build-support/remote_cache/serve",
+        prog="build-support/remote-cache/serve",
         description=(
             "Start a real BuildGrid remote cache on 127.0.0.1 in the foreground. Instance "
             f"{READ_INSTANCE!r} is anonymous and read-only (contributors); instance "
             f"{WRITE_INSTANCE!r} needs the write credential (CI)."
         ),
         epilog=(
-            "Example: build-support/remote_cache/serve --port 50051 --storage ~/.cache/pantry-rc "
+            "Example: build-support/remote-cache/serve --port 50051 --storage ~/.cache/pantry-rc "
             "--write-token-file ~/.config/pantry/ci-token; then CI runs with "
             "PANTRY_REMOTE_CACHE=grpc://127.0.0.1:50051 "
             "PANTRY_REMOTE_CACHE_TOKEN_FILE=~/.config/pantry/ci-token. "
