@@ -298,6 +298,30 @@ def test_a_contributor_with_the_cache_down_gets_one_warning_and_a_green_run(
     assert "Connection refused" in warnings[0]
 
 
+def test_missing_or_corrupt_blobs_are_a_miss_never_a_wrong_result(
+    server: Server, repo: Path, tmp_path: Path
+) -> None:
+    # Damage the CAS behind the server's back: every other blob gone, the rest zeroed (same
+    # size, wrong content). The action cache still points at all of them.
+    blobs = sorted(path for path in (server.storage / "cas").rglob("*") if path.is_file())
+    assert len(blobs) > 10, blobs
+    for index, blob in enumerate(blobs):
+        if index % 2:
+            blob.unlink()
+        else:
+            blob.write_bytes(bytes(blob.stat().st_size))
+    damaged = clone(repo, tmp_path / "damaged-clone")
+    # A new test must run locally on whatever the cache hands back for its inputs.
+    (damaged / "tests" / "test_damaged.py").write_text(
+        "from calc.ops import add\n\n\ndef test_damaged() -> None:\n    assert add(1, 1) == 2\n"
+    )
+    output = pants(damaged, "contributor.toml", server, tmp_path / "empty-store")
+    for test_file in ("test_ops.py", "test_words.py", "test_damaged.py"):
+        result_line(output, test_file)
+    assert "cached" not in result_line(output, "test_damaged.py")
+    assert "Traceback" not in output
+
+
 def test_killing_the_server_mid_run_still_ends_green(
     server: Server, repo: Path, tmp_path: Path
 ) -> None:
