@@ -3,8 +3,11 @@
     python tool.py base-layer --pins FILE --apt-get PATH --user NAME --uid N
         `apt-get download NAME=VERSION` for every pin, checks each .deb against its sha256,
         and writes the base layer.
-    python tool.py pex-layers --pex PATH --install-dir DIR
-        splits a built PEX into a third-party and a first-party layer.
+    python tool.py pex-layers --pex PATH --install-dir DIR [--lock FILE] [--volume DIR --owner N]
+        splits a built PEX into a third-party layer (with the SBOM of its projects, made from
+        the lockfile) and a first-party layer (with the image's volume directories).
+    python tool.py archive --layout DIR --out FILE
+        writes an image layout directory as a reproducible `oci-archive` tarball.
 
 Each layer is written as `<out>/blobs/sha256/<hex>` plus `<out>.json` (digest, size,
 diff_id). Failures print one clear message to stderr and exit 1, never a traceback.
@@ -21,8 +24,9 @@ import subprocess
 import sys
 
 from pantry.oci.debian import REPIN_HINT, DebError, Pin, PinsError, base_root_fs, parse_pins
-from pantry.oci.layout import Layer, blob_path, build_layer
+from pantry.oci.layout import Entry, Layer, blob_path, build_layer, canonical_json, tar_bytes
 from pantry.oci.pex_layers import pex_files, split_pex
+from pantry.oci.sbom import SBOM_PATH, SbomError, cyclonedx, deps_wheels, parse_lock, sha256_hex
 
 DEBIAN_TO_OCI_ARCH = {"amd64": "amd64", "arm64": "arm64", "armhf": "arm", "i386": "386"}
 
@@ -91,9 +95,37 @@ def base_layer(args: argparse.Namespace) -> None:
 
 
 def pex_layers(args: argparse.Namespace) -> None:
-    third_party, first_party = split_pex(pex_files(args.pex), args.install_dir)
-    write_layer(build_layer(third_party, comment="third-party: " + args.comment), "third_party")
+    files = pex_files(args.pex)
+    third_party, first_party = split_pex(files, args.install_dir)
+    extra = {}
+    if args.lock:
+        with open(args.lock, encoding="utf-8") as f:
+            lock = parse_lock(f.read(), args.lock_path or args.lock)
+        sbom = canonical_json(
+            cyclonedx(deps_wheels(files), lock, args.lock_path or args.lock, args.comment)
+        )
+        third_party[SBOM_PATH] = Entry.file(sbom)
+        extra["sbom_digest"] = "sha256:" + sha256_hex(sbom)
+    for volume in args.volume:
+        first_party[volume] = Entry.dir(owner=args.owner)
+    write_layer(
+        build_layer(third_party, comment="third-party: " + args.comment), "third_party", extra
+    )
     write_layer(build_layer(first_party, comment="first-party: " + args.comment), "first_party")
+
+
+def archive(args: argparse.Namespace) -> None:
+    entries = {}
+    for dirpath, dirnames, filenames in os.walk(args.layout):
+        for filename in filenames:
+            full = os.path.join(dirpath, filename)
+            with open(full, "rb") as f:
+                entries[os.path.relpath(full, args.layout)] = Entry.file(f.read())
+    if "index.json" not in entries:
+        raise ToolError(f"{args.layout} is not an OCI image layout (no index.json)")
+    os.makedirs(os.path.dirname(args.out) or ".", exist_ok=True)
+    with open(args.out, "wb") as f:
+        f.write(tar_bytes(entries))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -112,11 +144,19 @@ def main(argv: list[str] | None = None) -> int:
     pex.add_argument("--pex", required=True)
     pex.add_argument("--install-dir", required=True)
     pex.add_argument("--comment", default="")
+    pex.add_argument("--lock", default="", help="the lockfile the PEX was built from (SBOM)")
+    pex.add_argument("--lock-path", default="", help="the lockfile's path in the repo")
+    pex.add_argument("--volume", action="append", default=[], help="an image directory to own")
+    pex.add_argument("--owner", type=int, default=65532, help="uid and gid owning --volume")
     pex.set_defaults(run=pex_layers)
+    arc = commands.add_parser("archive")
+    arc.add_argument("--layout", required=True)
+    arc.add_argument("--out", required=True)
+    arc.set_defaults(run=archive)
     args = parser.parse_args(argv)
     try:
         args.run(args)
-    except (ToolError, PinsError, DebError) as e:
+    except (ToolError, PinsError, DebError, SbomError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 1
     return 0
