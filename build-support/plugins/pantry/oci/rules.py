@@ -1,13 +1,16 @@
 """`package` for `oci_image`: base, third-party and first-party layers, then the layout.
 
 Each layer is one cacheable process running the stdlib-only builder (`tool.py`) on a
-pyenv Python: the base layer is keyed by its pins file, the PEX layers by the built PEX.
-The layout's JSON (config, manifest, index) is computed in the rule from the layers'
-digests (`layout.py`) and merged with the blobs: pure digest operations.
+pyenv Python (`oci_tool_process`): the base layer is keyed by its pins file, the
+third-party layer by the `pex_binary`'s PEX built without our sources (and the lockfile, for
+the SBOM), the first-party layer by our stripped sources. The layout's JSON (config,
+manifest with its annotations, index) is computed in the rule from the layers' digests
+(`layout.py`) and merged with the blobs: pure digest operations.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import posixpath
 import re
@@ -40,11 +43,20 @@ from pantry.oci.target_types import (
     OciImageVolumesField,
     OciImageWorkdirField,
 )
-from pants.backend.python.goals.package_pex_binary import PexBinaryFieldSet
+from pants.backend.python.goals.package_pex_binary import (
+    PexBinaryFieldSet,
+    PexFromTargetsRequestForBuiltPackage,
+)
 from pants.backend.python.subsystems.setup import PythonSetup
 from pants.backend.python.target_types import PexBinary, PythonResolveField
 from pants.backend.python.util_rules.interpreter_constraints import InterpreterConstraints
+from pants.backend.python.util_rules.pex import Pex
 from pants.backend.python.util_rules.pex_environment import PythonExecutable
+from pants.backend.python.util_rules.pex_from_targets import PexFromTargetsRequest
+from pants.backend.python.util_rules.python_sources import (
+    PythonSourceFilesRequest,
+    StrippedPythonSourceFiles,
+)
 from pants.core.goals.package import (
     BuiltPackage,
     BuiltPackageArtifact,
@@ -76,6 +88,8 @@ from pants.engine.target import (
     InferredDependencies,
     Target,
     Targets,
+    TransitiveTargets,
+    TransitiveTargetsRequest,
     WrappedTarget,
     WrappedTargetRequest,
 )
@@ -147,6 +161,25 @@ class OciPexLayersRequest:
     address: Address  # the pex_binary
     volumes: tuple[str, ...] = ()  # directories of the first-party layer, owned by `owner`
     owner: int = 65532
+
+
+@dataclass(frozen=True)
+class OciThirdPartyLayerRequest:
+    address: Address  # the pex_binary
+
+
+@dataclass(frozen=True)
+class OciThirdPartyLayer:
+    layer: OciLayer
+    install_dir: str  # where the PEX is unpacked in the image, e.g. /app/index.pex
+
+
+@dataclass(frozen=True)
+class OciFirstPartyLayerRequest:
+    address: Address  # the pex_binary
+    install_dir: str
+    volumes: tuple[str, ...]
+    owner: int
 
 
 @dataclass(frozen=True)
@@ -297,18 +330,29 @@ async def build_oci_base_layer(request: OciBaseLayerRequest, tool: OciTool) -> O
     return await Get(OciLayer, ReadLayer(result.output_digest, "base"))
 
 
-@rule(desc="Split a PEX into third-party and first-party OCI layers")
-async def build_oci_pex_layers(
-    request: OciPexLayersRequest, tool: OciTool, python_setup: PythonSetup
-) -> OciPexLayers:
+@rule(desc="Build the third-party OCI layer of a pex_binary")
+async def build_oci_third_party_layer(
+    request: OciThirdPartyLayerRequest, tool: OciTool, python_setup: PythonSetup
+) -> OciThirdPartyLayer:
+    """The `pex_binary`'s own PEX request (entry point, layout, args) minus our sources.
+
+    Our sources go to the first-party layer instead, so an edit to them rebuilds neither the
+    PEX nor this layer.
+    """
     wrapped = await Get(
         WrappedTarget,
         WrappedTargetRequest(request.address, description_of_origin="an oci_image's `binary`"),
     )
     resolve = wrapped.target[PythonResolveField].normalized_value(python_setup)
     lock_path = python_setup.resolves.get(resolve, "")
-    built, lock = await MultiGet(
-        Get(BuiltPackage, PexBinaryFieldSet, PexBinaryFieldSet.create(wrapped.target)),
+    for_package = await Get(
+        PexFromTargetsRequestForBuiltPackage,
+        PexBinaryFieldSet,
+        PexBinaryFieldSet.create(wrapped.target),
+    )
+    pex_request = dataclasses.replace(for_package.request, include_source_files=False)
+    pex, lock = await MultiGet(
+        Get(Pex, PexFromTargetsRequest, pex_request),
         Get(
             Digest,
             PathGlobs(
@@ -318,16 +362,12 @@ async def build_oci_pex_layers(
             ),
         ),
     )
-    relpath = next(a.relpath for a in built.artifacts if a.relpath)
-    install_dir = posixpath.join(APP_DIR, posixpath.basename(relpath))
-    input_digest = await Get(Digest, MergeDigests([tool.digest, built.digest, lock]))
-    command = ["pex-layers", "--pex", relpath, "--install-dir", install_dir]
+    install_dir = posixpath.join(APP_DIR, posixpath.basename(pex.name))
+    input_digest = await Get(Digest, MergeDigests([tool.digest, pex.digest, lock]))
+    command = ["pex-layer", "--pex", pex.name, "--install-dir", install_dir]
     command += ["--comment", str(request.address)]
     if lock_path:
         command += ["--lock", lock_path, "--lock-path", lock_path]
-    for volume in request.volumes:
-        command += ["--volume", volume]
-    command += ["--owner", str(request.owner)]
     result = await Get(
         FallibleProcessResult,
         Process,
@@ -335,18 +375,59 @@ async def build_oci_pex_layers(
             tool,
             tuple(command),
             input_digest,
-            f"Layer {request.address} (third-party with its SBOM, and first-party)",
-            output_directories=("third_party", "first_party"),
-            output_files=("third_party.json", "first_party.json"),
+            f"Layer the third-party code of {request.address}, with its SBOM",
+            output_directories=("third_party",),
+            output_files=("third_party.json",),
         ),
     )
     if result.exit_code != 0:
-        raise failure(f"Cannot split {request.address} into layers", result)
-    third_party, first_party = await MultiGet(
-        Get(OciLayer, ReadLayer(result.output_digest, "third_party")),
-        Get(OciLayer, ReadLayer(result.output_digest, "first_party")),
+        raise failure(f"Cannot build the third-party layer of {request.address}", result)
+    layer = await Get(OciLayer, ReadLayer(result.output_digest, "third_party"))
+    return OciThirdPartyLayer(layer, install_dir)
+
+
+@rule(desc="Build the first-party OCI layer of a pex_binary")
+async def build_oci_first_party_layer(
+    request: OciFirstPartyLayerRequest, tool: OciTool
+) -> OciLayer:
+    """Our sources, stripped of their source roots as in the PEX, and the volume directories."""
+    transitive = await Get(TransitiveTargets, TransitiveTargetsRequest([request.address]))
+    sources = await Get(StrippedPythonSourceFiles, PythonSourceFilesRequest(transitive.closure))
+    prefixed = await Get(Digest, AddPrefix(sources.stripped_source_files.snapshot.digest, "src"))
+    input_digest = await Get(Digest, MergeDigests([tool.digest, prefixed]))
+    command = ["source-layer", "--sources", "src", "--install-dir", request.install_dir]
+    command += ["--comment", str(request.address), "--owner", str(request.owner)]
+    for volume in request.volumes:
+        command += ["--volume", volume]
+    result = await Get(
+        FallibleProcessResult,
+        Process,
+        oci_tool_process(
+            tool,
+            tuple(command),
+            input_digest,
+            f"Layer the first-party code of {request.address}",
+            output_directories=("first_party",),
+            output_files=("first_party.json",),
+        ),
     )
-    return OciPexLayers(third_party, first_party, install_dir, third_party.sbom_digest)
+    if result.exit_code != 0:
+        raise failure(f"Cannot build the first-party layer of {request.address}", result)
+    return await Get(OciLayer, ReadLayer(result.output_digest, "first_party"))
+
+
+@rule(desc="Build the third-party and first-party OCI layers of a pex_binary")
+async def build_oci_pex_layers(request: OciPexLayersRequest) -> OciPexLayers:
+    third_party = await Get(OciThirdPartyLayer, OciThirdPartyLayerRequest(request.address))
+    first_party = await Get(
+        OciLayer,
+        OciFirstPartyLayerRequest(
+            request.address, third_party.install_dir, request.volumes, request.owner
+        ),
+    )
+    return OciPexLayers(
+        third_party.layer, first_party, third_party.install_dir, third_party.layer.sbom_digest
+    )
 
 
 def check_kind(address: Address, alias: str, target: Target, expected: type[Target]) -> None:

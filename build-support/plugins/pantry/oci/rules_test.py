@@ -87,6 +87,15 @@ def test_dependencies_are_inferred_from_base_and_binary(rule_runner: RuleRunner)
             "The `image_tags` field of svc:img is '-bad', but a tag is 1-128",
         ),
         (
+            ", volumes=['data']",
+            "The `volumes` field of svc:img is 'data', but a volume must be an absolute "
+            "directory path other than '/'",
+        ),
+        (
+            ", volumes=['/data/../etc']",
+            "The `volumes` field of svc:img is '/data/../etc', but a volume must be",
+        ),
+        (
             ", env={'A=B': 'x'}",
             "The `env` field of svc:img is 'A=B', but an environment variable name",
         ),

@@ -94,40 +94,55 @@ def test_bad_pins_file_is_a_message_not_a_traceback(tmp_path, fake_apt_get, caps
     assert err.startswith("error: ext/base/packages.lock:1: package 'tiny' has no sha256")
 
 
-def test_pex_layers_with_sbom_and_volume(tmp_path: Path, monkeypatch, capsys) -> None:
+def layer_members(tmp_path: Path, name: str) -> dict:
+    metadata = json.loads((tmp_path / f"{name}.json").read_text())
+    blob = tmp_path / name / "blobs/sha256" / metadata["digest"][7:]
+    with tarfile.open(blob) as tar:
+        return {m.name: (m, tar.extractfile(m).read() if m.isfile() else b"") for m in tar}
+
+
+def test_pex_layer_carries_the_sbom(tmp_path: Path, monkeypatch, capsys) -> None:
     from pantry.oci.sbom_test import LOCK, WHEEL
 
     pex = tmp_path / "svc.pex"
     (pex / ".deps" / WHEEL / "packaging").mkdir(parents=True)
     (pex / ".deps" / WHEEL / "packaging/__init__.py").write_text("")
-    (pex / "svc").mkdir()
-    (pex / "svc/main.py").write_text("print('hi')\n")
+    (pex / "PEX-INFO").write_text("{}")
     (tmp_path / "default.lock").write_text(LOCK)
     monkeypatch.chdir(tmp_path)
-    argv = [
-        "pex-layers",
-        "--pex",
-        "svc.pex",
-        "--install-dir",
-        "/app/svc.pex",
-        "--comment",
-        "svc:bin",
-    ]
-    argv += ["--lock", "default.lock", "--volume", "/data", "--owner", "65532"]
+    argv = ["pex-layer", "--pex", "svc.pex", "--install-dir", "/app/svc.pex"]
+    argv += ["--comment", "svc:bin", "--lock", "default.lock"]
     assert main(argv) == 0, capsys.readouterr().err
-    third = json.loads((tmp_path / "third_party.json").read_text())
-    first = json.loads((tmp_path / "first_party.json").read_text())
-
-    def members(metadata: dict, name: str) -> dict:
-        blob = tmp_path / name / "blobs/sha256" / metadata["digest"][7:]
-        with tarfile.open(blob) as tar:
-            return {m.name: (m, tar.extractfile(m).read() if m.isfile() else b"") for m in tar}
-
-    third_members = members(third, "third_party")
-    sbom = third_members["usr/share/doc/pantry/sbom.cdx.json"][1]
-    assert third["sbom_digest"] == "sha256:" + hashlib.sha256(sbom).hexdigest()
+    metadata = json.loads((tmp_path / "third_party.json").read_text())
+    members = layer_members(tmp_path, "third_party")
+    assert "app/svc.pex/PEX-INFO" in members
+    sbom = members["usr/share/doc/pantry/sbom.cdx.json"][1]
+    assert metadata["sbom_digest"] == "sha256:" + hashlib.sha256(sbom).hexdigest()
     assert [c["purl"] for c in json.loads(sbom)["components"]] == ["pkg:pypi/packaging@26.3"]
-    data = members(first, "first_party")["data"][0]
+
+
+def test_pex_layer_with_a_bad_lock_is_a_message(tmp_path: Path, monkeypatch, capsys) -> None:
+    (tmp_path / "svc.pex").mkdir()
+    (tmp_path / "bad.lock").write_text("{")
+    monkeypatch.chdir(tmp_path)
+    argv = ["pex-layer", "--pex", "svc.pex", "--install-dir", "/app/svc.pex"]
+    argv += ["--lock", "bad.lock", "--lock-path", "3rdparty/python/default.lock"]
+    assert main(argv) == 1
+    assert capsys.readouterr().err.startswith(
+        "error: 3rdparty/python/default.lock: not a Pants lockfile"
+    )
+
+
+def test_source_layer_with_a_volume(tmp_path: Path, monkeypatch, capsys) -> None:
+    (tmp_path / "src/svc").mkdir(parents=True)
+    (tmp_path / "src/svc/main.py").write_text("print('hi')\n")
+    monkeypatch.chdir(tmp_path)
+    argv = ["source-layer", "--sources", "src", "--install-dir", "/app/svc.pex"]
+    argv += ["--volume", "/data", "--owner", "65532"]
+    assert main(argv) == 0, capsys.readouterr().err
+    members = layer_members(tmp_path, "first_party")
+    assert members["app/svc.pex/svc/main.py"][1] == b"print('hi')\n"
+    data = members["data"][0]
     assert (data.isdir(), data.uid, data.gid, data.mode) == (True, 65532, 65532, 0o755)
 
 
