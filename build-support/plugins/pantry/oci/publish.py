@@ -66,23 +66,17 @@ def search_path(configured: list[str], env_path: str | None) -> tuple[str, ...]:
 async def push_oci_image(request: PublishOciImageRequest, oci: OciSubsystem) -> PublishProcesses:
     field_set = request.field_set
     address = field_set.address
-    repository = field_set.repository.value or address.target_name
-    try:
-        refs = image_refs(str(address), repository, field_set.image_tags.value or (), oci.registry)
-    except OciPublishError:
-        if field_set.skip_push.value:
-            refs = ()
-        else:
-            raise
     if field_set.skip_push.value:
         return PublishProcesses(
             [
                 PublishPackages(
-                    names=refs or (str(address),),
+                    names=(str(address),),
                     description=f"(by `{field_set.skip_push.alias}` on {address})",
                 )
             ]
         )
+    repository = field_set.repository.value or address.target_name
+    refs = image_refs(str(address), repository, field_set.image_tags.value or (), oci.registry)
     env = await Get(EnvironmentVars, EnvironmentVarsRequest(["PATH", *CREDENTIAL_ENV]))
     skopeo = await Get(
         BinaryPaths,

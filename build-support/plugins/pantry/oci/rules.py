@@ -444,7 +444,7 @@ def check_kind(address: Address, alias: str, target: Target, expected: type[Targ
 
 
 def manifest_annotations(
-    sbom_digest: str, revision: str | None, source_url: str | None
+    address: Address, sbom_digest: str, revision: str | None, source_url: str | None
 ) -> tuple[tuple[str, str], ...]:
     """The manifest's annotations: where the SBOM is, and which source built the image."""
     annotations = {}
@@ -455,7 +455,8 @@ def manifest_annotations(
     if revision:
         if not REVISION_RE.match(revision):
             raise OciImageError(
-                f"The environment variable {REVISION_ENV} is {revision!r}, but it must be a git "
+                f"Cannot build {address}: the environment variable {REVISION_ENV} is "
+                f"{revision!r}, but it must be a git "
                 f"commit id (7-64 lowercase hex digits), e.g. `{REVISION_ENV}=$(git rev-parse "
                 "HEAD)`; unset it to leave the revision out of the image."
             )
@@ -524,7 +525,7 @@ async def package_oci_image(field_set: OciImageFieldSet, oci: OciSubsystem) -> B
         volumes=volumes,
         architecture=base.architecture or "amd64",
         annotations=manifest_annotations(
-            pex.sbom_digest, env_vars.get(REVISION_ENV) or None, oci.source_url
+            address, pex.sbom_digest, env_vars.get(REVISION_ENV) or None, oci.source_url
         ),
     )
     repository = field_set.repository.value or address.target_name

@@ -7,7 +7,7 @@ import os
 import pytest
 from pantry.oci import register
 from pantry.oci.publish import PublishOciImageFieldSet, PublishOciImageRequest
-from pantry.oci.rules import OciImageFieldSet, manifest_annotations
+from pantry.oci.rules import OciImageError, OciImageFieldSet, manifest_annotations
 from pants.backend.python import register as python_backend
 from pants.core import register as core_backend
 from pants.core.goals.package import BuiltPackage, BuiltPackageArtifact
@@ -234,15 +234,18 @@ def test_skip_push(rule_runner: RuleRunner) -> None:
 
 
 def test_annotations() -> None:
-    assert manifest_annotations("sha256:ab", "0123abc", "https://src.example/pantry") == (
+    address = Address("svc", target_name="img")
+    assert manifest_annotations(address, "sha256:ab", "0123abc", "https://src.example/pantry") == (
         ("dev.pantry.sbom.digest", "sha256:ab"),
         ("dev.pantry.sbom.format", "CycloneDX 1.5 JSON"),
         ("dev.pantry.sbom.path", "/usr/share/doc/pantry/sbom.cdx.json"),
         ("org.opencontainers.image.revision", "0123abc"),
         ("org.opencontainers.image.source", "https://src.example/pantry"),
     )
-    assert manifest_annotations("", None, None) == ()
+    assert manifest_annotations(address, "", None, None) == ()
     with pytest.raises(
-        Exception, match="The environment variable PANTRY_SOURCE_REVISION is 'main'"
+        OciImageError,
+        match="^Cannot build svc:img: the environment variable PANTRY_SOURCE_REVISION is 'main', "
+        "but it must be a git commit id",
     ):
-        manifest_annotations("", "main", None)
+        manifest_annotations(address, "", "main", None)

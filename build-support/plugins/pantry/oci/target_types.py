@@ -337,8 +337,9 @@ class OciImageTarget(Target):
     help = help_text(
         """
         An OCI image built without a Dockerfile or a container engine: `./pants package` writes
-        an OCI image layout directory (layers: base, third-party, first-party), byte-identical
-        for the same inputs in any clone.
+        an OCI image layout directory (layers: base, third-party with a CycloneDX SBOM,
+        first-party), byte-identical for the same inputs in any clone; `./pants publish`
+        pushes it with skopeo to `repository`, once per tag.
         """
     )
 
