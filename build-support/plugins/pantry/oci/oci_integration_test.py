@@ -233,15 +233,17 @@ def test_the_index_image_runs_and_answers(podman: Podman) -> None:
     image = podman.load(INDEX)
     port = free_port()
     name = f"pantry-index-{port}"
-    # The image's own command; only $PORT is changed, as a platform would set it.
+    # The image's own command; only $PORT is changed, as a platform would set it. The index
+    # listens on all addresses inside its own network namespace; the host side is loopback only.
     podman(
         "run",
         "-d",
         "--name",
         name,
-        "--network=host",
+        "-p",
+        f"127.0.0.1:{port}:9090",
         "-e",
-        f"PORT={port}",
+        "PORT=9090",
         *PODMAN_RUN_FLAGS,
         image,
     )
