@@ -172,6 +172,7 @@ class OciThirdPartyLayerRequest:
 class OciThirdPartyLayer:
     layer: OciLayer
     install_dir: str  # where the PEX is unpacked in the image, e.g. /app/index.pex
+    include_sources: bool  # the pex_binary's `include_sources`: False leaves our code out
 
 
 @dataclass(frozen=True)
@@ -180,6 +181,7 @@ class OciFirstPartyLayerRequest:
     install_dir: str
     volumes: tuple[str, ...]
     owner: int
+    include_sources: bool = True
 
 
 @dataclass(frozen=True)
@@ -383,7 +385,7 @@ async def build_oci_third_party_layer(
     if result.exit_code != 0:
         raise failure(f"Cannot build the third-party layer of {request.address}", result)
     layer = await Get(OciLayer, ReadLayer(result.output_digest, "third_party"))
-    return OciThirdPartyLayer(layer, install_dir)
+    return OciThirdPartyLayer(layer, install_dir, for_package.request.include_source_files)
 
 
 @rule(desc="Build the first-party OCI layer of a pex_binary")
@@ -392,7 +394,8 @@ async def build_oci_first_party_layer(
 ) -> OciLayer:
     """Our sources, stripped of their source roots as in the PEX, and the volume directories."""
     transitive = await Get(TransitiveTargets, TransitiveTargetsRequest([request.address]))
-    sources = await Get(StrippedPythonSourceFiles, PythonSourceFilesRequest(transitive.closure))
+    targets = transitive.closure if request.include_sources else ()
+    sources = await Get(StrippedPythonSourceFiles, PythonSourceFilesRequest(targets))
     prefixed = await Get(Digest, AddPrefix(sources.stripped_source_files.snapshot.digest, "src"))
     input_digest = await Get(Digest, MergeDigests([tool.digest, prefixed]))
     command = ["source-layer", "--sources", "src", "--install-dir", request.install_dir]
@@ -422,7 +425,11 @@ async def build_oci_pex_layers(request: OciPexLayersRequest) -> OciPexLayers:
     first_party = await Get(
         OciLayer,
         OciFirstPartyLayerRequest(
-            request.address, third_party.install_dir, request.volumes, request.owner
+            request.address,
+            third_party.install_dir,
+            request.volumes,
+            request.owner,
+            third_party.include_sources,
         ),
     )
     return OciPexLayers(
