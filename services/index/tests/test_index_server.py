@@ -79,6 +79,12 @@ def test_default_data_dir() -> None:
             "argument --port: invalid port '99999'; expected 0-65535 (0 picks a free port)",
         ),
         (
+            [],
+            {"PORT": "http"},
+            "environment variable PORT: invalid port 'http'; expected 0-65535 (0 picks a free"
+            " port)",
+        ),
+        (
             ["--data", "{missing}"],
             {},
             "--data {missing}: not a directory; create it (mkdir -p {missing}) or pass --data DIR",
@@ -153,6 +159,25 @@ def test_cli_reports_busy_port(
         f"error: cannot listen on 127.0.0.1:{port}: Address already in use"
         in capsys.readouterr().err
     )
+
+
+def test_port_comes_from_the_environment_unless_given(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    server: tuple[ThreadingWSGIServer, io.StringIO],
+) -> None:
+    # A busy port makes main() stop right after choosing it, naming the port it chose.
+    busy = server[0].server_port
+    with pytest.raises(SystemExit):
+        main(["--data", str(tmp_path)], environ={"PORT": str(busy)})
+    assert f"cannot listen on 127.0.0.1:{busy}" in capsys.readouterr().err
+    with make_server("127.0.0.1", 0, lambda environ, start_response: []) as other:
+        with pytest.raises(SystemExit):
+            main(
+                ["--data", str(tmp_path), "--port", str(other.server_port)],
+                environ={"PORT": str(busy)},
+            )
+    assert f"cannot listen on 127.0.0.1:{other.server_port}" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize(

@@ -36,14 +36,15 @@ class Entry:
     data: bytes = b""
     mode: int = 0o644
     target: str = ""
+    owner: int = 0  # uid and gid; 0 (root) except for directories the service writes to
 
     @classmethod
     def file(cls, data: bytes, executable: bool = False) -> "Entry":
         return cls("file", data, 0o755 if executable else 0o644)
 
     @classmethod
-    def dir(cls, mode: int = 0o755) -> "Entry":
-        return cls("dir", mode=mode)
+    def dir(cls, mode: int = 0o755, owner: int = 0) -> "Entry":
+        return cls("dir", mode=mode, owner=owner)
 
     @classmethod
     def symlink(cls, target: str) -> "Entry":
@@ -89,7 +90,7 @@ def tar_bytes(entries: Mapping[str, Entry]) -> bytes:
         for path, entry in sorted(with_parent_dirs(entries).items()):
             info = tarfile.TarInfo(path)
             info.mtime = 0
-            info.uid = info.gid = 0
+            info.uid = info.gid = entry.owner
             info.uname = info.gname = ""
             info.mode = entry.mode
             if entry.kind == "dir":
@@ -182,6 +183,7 @@ class ImageConfig:
     workdir: str = ""
     labels: tuple[tuple[str, str], ...] = ()
     ports: tuple[int, ...] = ()
+    volumes: tuple[str, ...] = ()
     architecture: str = "amd64"
     annotations: tuple[tuple[str, str], ...] = field(default=())
 
@@ -203,6 +205,8 @@ class ImageConfig:
             config["Labels"] = dict(self.labels)
         if self.ports:
             config["ExposedPorts"] = {f"{port}/tcp": {} for port in sorted(set(self.ports))}
+        if self.volumes:
+            config["Volumes"] = {volume: {} for volume in sorted(set(self.volumes))}
         return {
             "architecture": self.architecture,
             "os": "linux",

@@ -142,3 +142,15 @@ def test_normalize_path(path: str, expected: str) -> None:
 def test_normalize_path_refuses_escapes() -> None:
     with pytest.raises(ValueError, match=r"'\.\./etc/passwd' escapes the root file system"):
         normalize_path("../etc/passwd")
+
+
+def test_owned_directories_and_volumes() -> None:
+    tar = tarfile.open(fileobj=io.BytesIO(tar_bytes({"data": Entry.dir(owner=65532)})))
+    (data,) = tar.getmembers()
+    assert (data.uid, data.gid, data.uname) == (65532, 65532, "")
+    config = ImageConfig(volumes=("/data", "/cache", "/data"), annotations=(("a.b", "c"),))
+    layout = image_layout([], config, ["latest"])
+    manifest = json.loads(layout.files[blob_path(layout.manifest_digest)])
+    assert manifest["annotations"] == {"a.b": "c"}
+    config_json = json.loads(layout.files[blob_path(layout.config_digest)])
+    assert config_json["config"]["Volumes"] == {"/cache": {}, "/data": {}}

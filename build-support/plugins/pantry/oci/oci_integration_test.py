@@ -1,12 +1,16 @@
-"""The real `services/index:image`, built by `./pants package` rules, checked with real tools.
+"""The real service images, built by `./pants package` rules, checked with real tools.
 
-Needs `umoci` and `oci-image-tool` (Debian packages; build-support/ci/run installs them).
-Set PANTRY_SKIP_OCI_TOOLS=1 to skip the checks that need them; without it a missing tool
-fails the test. The run check needs root (chroot) and is skipped, saying so, without it.
+Validated with `umoci` and `oci-image-tool`, run with `podman` (+ `runc`), pushed with this
+backend's `publish` rule (skopeo) to a real registry (`docker-registry`) on 127.0.0.1 and
+pulled back by digest. All are Debian packages; build-support/ci/run installs them. Set
+PANTRY_SKIP_OCI_TOOLS=1 to skip the checks that need them; without it a missing tool fails
+the test, naming it. podman and the registry keep their state in the test's temporary
+directories and are stopped by their own pids.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -15,15 +19,38 @@ import subprocess
 import time
 import urllib.request
 from pathlib import Path
+from typing import Iterator
 
 import pytest
+from pantry.oci import publish as oci_publish
+from pantry.oci import target_types as oci_target_types
+from pantry.oci.publish import PublishOciImageFieldSet, PublishOciImageRequest
+from pantry.oci.sbom import SBOM_PATH
+from pants.core import register as core_backend
+from pants.core.goals.package import BuiltPackage, BuiltPackageArtifact
+from pants.core.goals.publish import PublishProcesses
+from pants.engine.addresses import Address
+from pants.engine.fs import Digest, PathGlobs
+from pants.engine.rules import QueryRule
+from pants.testutil.rule_runner import RuleRunner
 
-# runtime_package_dependencies puts the packaged layout here (see BUILD).
-LAYOUT = Path("services.index/image")
+# runtime_package_dependencies puts the packaged layouts here (see BUILD).
+INDEX = Path("services.index/image")
+INDEX_ARCHIVE = Path("services.index/image.tar")
+STATS = Path("services.stats/image")
 SEARCH_PATH = os.pathsep.join(
     [os.environ.get("PATH", ""), "/usr/local/bin", "/usr/bin", "/bin", "/usr/sbin", "/sbin"]
 )
 SKIP = os.environ.get("PANTRY_SKIP_OCI_TOOLS") == "1"
+# podman runs images on this host only with these (see DESIGN.md: crun fails on its cgroups).
+PODMAN_FLAGS = (
+    "--storage-driver=overlay",
+    "--cgroup-manager=cgroupfs",
+    "--events-backend=file",
+    "--runtime",
+    "runc",
+)
+PODMAN_RUN_FLAGS = ("--ulimit", "nofile=1024:20000", "--ulimit", "nproc=1024:4096")
 
 
 def tool(name: str) -> str:
@@ -33,45 +60,70 @@ def tool(name: str) -> str:
     if SKIP:
         pytest.skip(f"{name} not installed and PANTRY_SKIP_OCI_TOOLS=1")
     pytest.fail(
-        f"{name} is not on PATH; install it (`apt-get install -y umoci oci-image-tool skopeo`, "
-        "as build-support/ci/run does) or set PANTRY_SKIP_OCI_TOOLS=1 to skip this check"
+        f"{name} is not on PATH; install it (`apt-get install -y skopeo umoci oci-image-tool "
+        "podman runc docker-registry`, as build-support/ci/run does) or set "
+        "PANTRY_SKIP_OCI_TOOLS=1 to skip this check"
     )
 
 
-def run(*argv: str, check: bool = True) -> subprocess.CompletedProcess:
-    return subprocess.run(argv, capture_output=True, text=True, check=check, timeout=300)
+def run(*argv: str, check: bool = True, **kwargs) -> subprocess.CompletedProcess:
+    result = subprocess.run(argv, capture_output=True, text=True, timeout=300, **kwargs)
+    if check and result.returncode != 0:
+        pytest.fail(f"{' '.join(argv)} exited {result.returncode}:\n{result.stdout}{result.stderr}")
+    return result
 
 
-@pytest.fixture(scope="module")
-def bundle(tmp_path_factory) -> Path:
-    path = tmp_path_factory.mktemp("bundle") / "index"
-    run(tool("umoci"), "unpack", "--rootless", "--image", f"{LAYOUT}:latest", str(path))
-    return path
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
-def test_layout_is_a_valid_oci_image() -> None:
-    result = run(
+def manifest_digest(layout: Path) -> str:
+    (descriptor,) = json.loads((layout / "index.json").read_text())["manifests"]
+    return descriptor["digest"]
+
+
+def manifest(layout: Path) -> dict:
+    return json.loads((layout / "blobs/sha256" / manifest_digest(layout)[7:]).read_text())
+
+
+def validate(layout: Path) -> subprocess.CompletedProcess:
+    return run(
         tool("oci-image-tool"),
         "validate",
         "--type",
         "image",
         "--ref",
         "name=latest",
-        str(LAYOUT),
+        str(layout),
         check=False,
     )
+
+
+# --- validators ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("layout", [INDEX, STATS], ids=["index", "stats"])
+def test_layout_is_a_valid_oci_image(layout: Path) -> None:
+    result = validate(layout)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "Validation succeeded" in result.stdout + result.stderr
+    assert len(manifest(layout)["layers"]) == 3  # base, third-party, first-party
 
 
-def test_three_layers_and_a_non_root_entrypoint(bundle: Path) -> None:
-    index = json.loads((LAYOUT / "index.json").read_text())
-    (manifest_descriptor,) = index["manifests"]
-    manifest = json.loads((LAYOUT / "blobs/sha256" / manifest_descriptor["digest"][7:]).read_text())
-    assert len(manifest["layers"]) == 3  # base, third-party, first-party
+@pytest.fixture(scope="module")
+def bundle(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("bundle") / "index"
+    run(tool("umoci"), "unpack", "--rootless", "--image", f"{INDEX}:latest", str(path))
+    return path
+
+
+def test_a_non_root_entrypoint_and_a_distroless_root(bundle: Path) -> None:
     process = json.loads((bundle / "config.json").read_text())["process"]
     assert process["args"][:2] == ["/usr/bin/python3.11", "/app/index.pex"]
     assert process["user"]["uid"] == 65532
+    assert "PORT=8080" in process["env"]
     rootfs = bundle / "rootfs"
     assert (rootfs / "usr/bin/python3.11").is_file()
     assert (rootfs / "etc/ssl/certs/ca-certificates.crt").stat().st_size > 100_000
@@ -83,18 +135,42 @@ def test_three_layers_and_a_non_root_entrypoint(bundle: Path) -> None:
     assert not (rootfs / "bin/sh").exists()  # distroless: no shell
 
 
+def test_the_sbom_is_in_the_image_and_the_manifest_points_at_it(bundle: Path) -> None:
+    annotations = manifest(INDEX)["annotations"]
+    assert annotations["dev.pantry.sbom.path"] == SBOM_PATH
+    data = (bundle / "rootfs" / SBOM_PATH.lstrip("/")).read_bytes()
+    assert annotations["dev.pantry.sbom.digest"] == "sha256:" + hashlib.sha256(data).hexdigest()
+    sbom = json.loads(data)
+    assert (sbom["bomFormat"], sbom["specVersion"]) == ("CycloneDX", "1.5")
+    deps = sorted(p.name for p in (bundle / "rootfs/app/index.pex/.deps").iterdir())
+    assert len(sbom["components"]) == len(deps) > 0
+    for component in sbom["components"]:
+        assert component["purl"] == f"pkg:pypi/{component['name']}@{component['version']}"
+        assert [h["alg"] for h in component["hashes"]] == ["SHA-256"]  # the installed wheel's
+
+
+def test_the_oci_archive_holds_the_same_image(tmp_path: Path) -> None:
+    copy = tmp_path / "from-archive"
+    run(
+        tool("skopeo"),
+        "copy",
+        "--quiet",
+        f"oci-archive:{INDEX_ARCHIVE}:latest",
+        f"oci:{copy}:latest",
+    )
+    assert manifest_digest(copy) == manifest_digest(INDEX)
+
+
 def test_a_corrupt_blob_is_caught(tmp_path: Path) -> None:
     """The validators can fail: one flipped byte in the first-party layer."""
     copy = tmp_path / "layout"
-    shutil.copytree(LAYOUT, copy)
-    manifest_digest = json.loads((copy / "index.json").read_text())["manifests"][0]["digest"]
-    manifest = json.loads((copy / "blobs/sha256" / manifest_digest[7:]).read_text())
-    blob = copy / "blobs/sha256" / manifest["layers"][-1]["digest"][7:]
+    shutil.copytree(INDEX, copy)
+    blob = copy / "blobs/sha256" / manifest(copy)["layers"][-1]["digest"][7:]
     data = bytearray(blob.read_bytes())
     data[len(data) // 2] ^= 0xFF
     blob.chmod(0o644)
     blob.write_bytes(bytes(data))
-    result = run(
+    unpack = run(
         tool("umoci"),
         "unpack",
         "--rootless",
@@ -103,77 +179,231 @@ def test_a_corrupt_blob_is_caught(tmp_path: Path) -> None:
         str(tmp_path / "b"),
         check=False,
     )
-    assert result.returncode != 0, result.stdout
-    result = run(
-        tool("oci-image-tool"),
-        "validate",
-        "--type",
-        "image",
-        "--ref",
-        "name=latest",
-        str(copy),
-        check=False,
-    )
-    assert result.returncode != 0, result.stdout
+    assert unpack.returncode != 0, unpack.stdout
+    assert validate(copy).returncode != 0
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+# --- podman ----------------------------------------------------------------------------------
 
 
-def test_the_image_runs_and_answers(bundle: Path) -> None:
-    chroot = shutil.which("chroot", path=SEARCH_PATH)
-    if os.geteuid() != 0 or not chroot:
-        pytest.skip("running the unpacked image with chroot needs root")
-    rootfs = bundle / "rootfs"
-    process = json.loads((bundle / "config.json").read_text())["process"]
-    env = dict(item.split("=", 1) for item in process["env"])
-    env.setdefault("HOME", "/home/nonroot")  # what a container runtime sets from /etc/passwd
+class Podman:
+    """podman with its storage in a temporary directory, so the host's images stay untouched."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.images: dict[Path, str] = {}
+        self.argv = (
+            tool("podman"),
+            "--root",
+            str(root / "root"),
+            "--runroot",
+            str(root / "run"),
+            *PODMAN_FLAGS,
+        )
+        self.env = {"PATH": SEARCH_PATH, "HOME": str(root), "XDG_RUNTIME_DIR": str(root / "xdg")}
+
+    def __call__(self, *args: str, check: bool = True, **kwargs) -> subprocess.CompletedProcess:
+        return run(*self.argv, *args, check=check, env=self.env, **kwargs)
+
+    def load(self, layout: Path) -> str:
+        """The image id of `layout`, pulled into the test's storage once per module."""
+        if layout not in self.images:
+            # podman names the image after the path, and image names must be lowercase.
+            link = self.root / "layouts" / layout.parent.name.lower()
+            link.parent.mkdir(exist_ok=True)
+            link.symlink_to(layout.resolve())
+            self.images[layout] = self("pull", "-q", f"oci:{link}:latest").stdout.strip()
+        return self.images[layout]
+
+
+@pytest.fixture(scope="module")
+def podman(tmp_path_factory) -> Iterator[Podman]:
+    tool("runc")
+    root = tmp_path_factory.mktemp("podman")
+    (root / "xdg").mkdir(mode=0o700)
+    podman = Podman(root)
+    try:
+        yield podman
+    finally:
+        podman("rm", "--all", "--force", check=False)
+        podman("rmi", "--all", "--force", check=False)
+
+
+def test_the_index_image_runs_and_answers(podman: Podman) -> None:
+    image = podman.load(INDEX)
     port = free_port()
-    # The image's entrypoint, with the port overridden as `podman run IMAGE --port N` would.
-    entrypoint = process["args"][:2]
-    server = subprocess.Popen(
-        [
-            chroot,
-            "--userspec=65532:65532",
-            str(rootfs),
-            *entrypoint,
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-        ],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
+    name = f"pantry-index-{port}"
+    # The image's own command; only $PORT is changed, as a platform would set it. The index
+    # listens on all addresses inside its own network namespace; the host side is loopback only.
+    podman(
+        "run",
+        "-d",
+        "--name",
+        name,
+        "-p",
+        f"127.0.0.1:{port}:9090",
+        "-e",
+        "PORT=9090",
+        *PODMAN_RUN_FLAGS,
+        image,
     )
     try:
         deadline = time.monotonic() + 60
         while True:
             try:
-                with urllib.request.urlopen(
-                    f"http://127.0.0.1:{port}/simple/", timeout=5
-                ) as response:
-                    assert response.status == 200
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/simple/", timeout=5) as r:
+                    assert r.status == 200
+                    break
+            except OSError:
+                state = podman("inspect", "--format", "{{.State.Status}}", name, check=False)
+                if "running" not in state.stdout or time.monotonic() > deadline:
+                    logs = podman("logs", name, check=False)
+                    pytest.fail(
+                        f"the index image did not answer on {port}:\n{logs.stdout}{logs.stderr}"
+                    )
+                time.sleep(0.5)
+        # It stops on SIGTERM (podman stop), not after the kill timeout.
+        started = time.monotonic()
+        podman("stop", "--time", "20", name)
+        assert time.monotonic() - started < 15
+        exited = podman("inspect", "--format", "{{.State.ExitCode}}", name).stdout.strip()
+        assert exited == "0"
+    finally:
+        podman("rm", "--force", name, check=False)
+
+
+def test_the_stats_image_reads_a_log_on_stdin(podman: Podman) -> None:
+    image = podman.load(STATS)
+    line = {
+        "ts": "2026-11-22T02:20:33.581+00:00",
+        "method": "GET",
+        "path": "/files/demo-1.0-py3-none-any.whl",
+        "status": 200,
+        "bytes": 5,
+        "user_agent": "pip/24.0",
+        "remote": "127.0.0.1",
+    }
+    result = podman("run", "-i", "--rm", *PODMAN_RUN_FLAGS, image, input=json.dumps(line) + "\n")
+    assert "demo" in result.stdout, result.stdout + result.stderr
+
+
+def test_python_in_the_image_trusts_the_ca_bundle(podman: Podman) -> None:
+    image = podman.load(INDEX)
+    code = "import ssl; print(ssl.create_default_context().cert_store_stats()['x509_ca'])"
+    result = podman(
+        "run", "--rm", "--entrypoint", "/usr/bin/python3.11", *PODMAN_RUN_FLAGS, image, "-c", code
+    )
+    assert int(result.stdout) > 100
+
+
+# --- publish to a real registry --------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def registry(tmp_path_factory) -> Iterator[str]:
+    """Debian's docker-registry on 127.0.0.1, storage in a temporary directory."""
+    binary = tool("docker-registry")
+    root = tmp_path_factory.mktemp("registry")
+    port = free_port()
+    config = root / "config.yml"
+    config.write_text(
+        "version: 0.1\nlog:\n  level: warn\nstorage:\n  filesystem:\n"
+        f"    rootdirectory: {root / 'data'}\nhttp:\n  addr: 127.0.0.1:{port}\n"
+    )
+    log = open(root / "log", "w")
+    server = subprocess.Popen([binary, "serve", str(config)], stdout=log, stderr=log)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/v2/", timeout=2):
                     break
             except OSError:
                 if server.poll() is not None or time.monotonic() > deadline:
-                    output = server.stdout.read().decode() if server.stdout else ""
-                    pytest.fail(f"the index in the image did not answer on port {port}:\n{output}")
-                time.sleep(0.5)
+                    pytest.fail(f"docker-registry did not start:\n{(root / 'log').read_text()}")
+                time.sleep(0.2)
+        yield f"127.0.0.1:{port}"
     finally:
         server.terminate()
-        server.wait(timeout=30)
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+        log.close()
 
 
-def test_python_in_the_image_trusts_the_ca_bundle(bundle: Path) -> None:
-    chroot = shutil.which("chroot", path=SEARCH_PATH)
-    if os.geteuid() != 0 or not chroot:
-        pytest.skip("running the unpacked image with chroot needs root")
-    code = "import ssl; print(ssl.create_default_context().cert_store_stats()['x509_ca'])"
-    result = run(
-        chroot, "--userspec=65532:65532", str(bundle / "rootfs"), "/usr/bin/python3.11", "-c", code
+@pytest.fixture(scope="module")
+def rule_runner() -> RuleRunner:
+    return RuleRunner(
+        rules=[
+            *core_backend.rules(),
+            *oci_publish.rules(),
+            QueryRule(PublishProcesses, [PublishOciImageRequest]),
+            QueryRule(Digest, [PathGlobs]),
+        ],
+        target_types=oci_target_types.target_types(),
     )
-    assert int(result.stdout) > 100
+
+
+def test_publish_pushes_every_tag_and_the_digest_survives(
+    registry: str, rule_runner: RuleRunner, tmp_path: Path
+) -> None:
+    """`./pants publish`'s processes, run for real, then a pull back by digest."""
+    tool("skopeo")
+    copy = Path(rule_runner.build_root) / INDEX
+    shutil.copytree(INDEX, copy)
+    # The layout `package` writes for image_tags=["latest", "v1"]: one index entry per tag.
+    index = json.loads((copy / "index.json").read_text())
+    (latest,) = index["manifests"]
+    v1 = {**latest, "annotations": {"org.opencontainers.image.ref.name": "v1"}}
+    index["manifests"] = [latest, v1]
+    (copy / "index.json").write_text(json.dumps(index))
+    rule_runner.write_files(
+        {
+            "svc/BUILD": (
+                'oci_image(name="image", base="//b", binary="//b", repository="pantry/index", '
+                'image_tags=["latest", "v1"])\n'
+            )
+        }
+    )
+    rule_runner.set_options(
+        [f"--oci-registry={registry}", "--oci-publish-args=['--dest-tls-verify=false']"],
+        env_inherit={"PATH"},
+    )
+    digest = rule_runner.request(Digest, [PathGlobs([f"{INDEX}/**"])])
+    package = BuiltPackage(digest, (BuiltPackageArtifact(str(INDEX)),))
+    field_set = PublishOciImageFieldSet.create(
+        rule_runner.get_target(Address("svc", target_name="image"))
+    )
+    jobs = rule_runner.request(PublishProcesses, [PublishOciImageRequest(field_set, (package,))])
+    assert [job.names for job in jobs] == [
+        (f"{registry}/pantry/index:latest",),
+        (f"{registry}/pantry/index:v1",),
+    ]
+    for job in jobs:
+        assert job.process is not None
+        # What `./pants publish` runs, in a directory holding the package, as its sandbox does.
+        process = job.process.process
+        run(*process.argv, env={"PATH": SEARCH_PATH, **process.env}, cwd=rule_runner.build_root)
+
+    expected = manifest_digest(INDEX)
+    pulled = tmp_path / "pulled"
+    run(
+        tool("skopeo"),
+        "copy",
+        "--quiet",
+        "--src-tls-verify=false",
+        f"docker://{registry}/pantry/index@{expected}",
+        f"oci:{pulled}:latest",
+    )
+    assert manifest_digest(pulled) == expected
+    for tag in ("latest", "v1"):
+        raw = run(
+            tool("skopeo"),
+            "inspect",
+            "--raw",
+            "--tls-verify=false",
+            f"docker://{registry}/pantry/index:{tag}",
+        ).stdout.encode()
+        assert "sha256:" + hashlib.sha256(raw).hexdigest() == expected

@@ -1,10 +1,11 @@
-"""Split a built PEX into a third-party layer and a first-party layer (no Pants imports).
+"""Files of a service's two PEX layers (no Pants imports).
 
-A PEX, whatever its layout, holds `.bootstrap/` (the pex runtime) and `.deps/` (the
-service's slice of the lockfile) beside our own sources, `__main__.py` and `PEX-INFO`.
-In the image the PEX is unpacked to a directory (a "loose" PEX that `python3.11 DIR`
-runs), so `.bootstrap/` and `.deps/` form the third-party layer and the rest the
-first-party layer: an edit to our code changes only the last layer.
+The third-party layer is a PEX built from the service's `pex_binary` without its sources:
+`.bootstrap/` (the pex runtime), `.deps/` (the service's slice of the lockfile), `__pex__/`,
+`__main__.py` and `PEX-INFO`. The first-party layer is our own sources, stripped of their
+source roots. In the image both land in one directory (a "loose" PEX that `python3.11 DIR`
+runs, with its root on `sys.path`), so an edit to our code rebuilds only the small last
+layer, and not even the PEX.
 """
 
 from __future__ import annotations
@@ -15,12 +16,6 @@ import zipfile
 from typing import Mapping
 
 from pantry.oci.layout import Entry, normalize_path
-
-THIRD_PARTY_PREFIXES = (".bootstrap/", ".deps/")
-
-
-def is_third_party(relpath: str) -> bool:
-    return relpath.startswith(THIRD_PARTY_PREFIXES)
 
 
 def zipapp_files(path: str) -> dict[str, Entry]:
@@ -38,7 +33,7 @@ def zipapp_files(path: str) -> dict[str, Entry]:
 
 
 def directory_files(root: str) -> dict[str, Entry]:
-    """The files of a packed or loose PEX directory."""
+    """The files of a directory: a packed or loose PEX, or a tree of sources."""
     files: dict[str, Entry] = {}
     for dirpath, dirnames, filenames in os.walk(root):
         dirnames.sort()
@@ -58,14 +53,7 @@ def pex_files(path: str) -> dict[str, Entry]:
     return directory_files(path) if os.path.isdir(path) else zipapp_files(path)
 
 
-def split_pex(
-    files: Mapping[str, Entry], install_dir: str
-) -> tuple[dict[str, Entry], dict[str, Entry]]:
-    """(third-party entries, first-party entries), each rooted at `install_dir` in the image."""
+def rooted(files: Mapping[str, Entry], install_dir: str) -> dict[str, Entry]:
+    """`files` placed under `install_dir` in the image."""
     prefix = normalize_path(install_dir)
-    third_party: dict[str, Entry] = {}
-    first_party: dict[str, Entry] = {}
-    for relpath, entry in files.items():
-        target = third_party if is_third_party(relpath) else first_party
-        target[f"{prefix}/{relpath}"] = entry
-    return third_party, first_party
+    return {f"{prefix}/{relpath}": entry for relpath, entry in files.items()}

@@ -4,18 +4,17 @@ import zipfile
 from pathlib import Path
 
 from pantry.oci.layout import Entry
-from pantry.oci.pex_layers import pex_files, split_pex
+from pantry.oci.pex_layers import directory_files, pex_files, rooted
 
 PEX = {
     "__main__.py": b"main",
     "PEX-INFO": b"{}",
     ".bootstrap/pex/pex.py": b"pex",
     ".deps/packaging-23.whl/packaging/__init__.py": b"pkg",
-    "index/cli.py": b"cli",
 }
 
 
-def test_zipapp_and_directory_pex_split_the_same(tmp_path: Path) -> None:
+def test_zipapp_and_directory_pex_give_the_same_files(tmp_path: Path) -> None:
     zipapp = tmp_path / "x.pex"
     with open(zipapp, "wb") as f:
         f.write(b"#!/usr/bin/env python3\n")  # a PEX zipapp starts with a shebang
@@ -31,15 +30,18 @@ def test_zipapp_and_directory_pex_split_the_same(tmp_path: Path) -> None:
     (directory / "__main__.py").chmod(0o755)
 
     for source in (zipapp, directory):
-        third, first = split_pex(pex_files(str(source)), "/app/x.pex")
-        assert sorted(third) == [
-            "app/x.pex/.bootstrap/pex/pex.py",
-            "app/x.pex/.deps/packaging-23.whl/packaging/__init__.py",
-        ]
-        assert sorted(first) == [
-            "app/x.pex/PEX-INFO",
-            "app/x.pex/__main__.py",
-            "app/x.pex/index/cli.py",
-        ]
-        assert first["app/x.pex/__main__.py"] == Entry.file(b"main", executable=True)
-        assert first["app/x.pex/index/cli.py"] == Entry.file(b"cli")
+        files = rooted(pex_files(str(source)), "/app/x.pex")
+        assert sorted(files) == sorted(f"app/x.pex/{name}" for name in PEX)
+        assert files["app/x.pex/__main__.py"] == Entry.file(b"main", executable=True)
+        assert files["app/x.pex/PEX-INFO"] == Entry.file(b"{}")
+
+
+def test_sources_keep_their_package_paths(tmp_path: Path) -> None:
+    (tmp_path / "index").mkdir()
+    (tmp_path / "index/cli.py").write_text("cli")
+    (tmp_path / "index/link.py").symlink_to("cli.py")
+    files = rooted(directory_files(str(tmp_path)), "/app/index.pex")
+    assert files == {
+        "app/index.pex/index/cli.py": Entry.file(b"cli"),
+        "app/index.pex/index/link.py": Entry.symlink("cli.py"),
+    }

@@ -1,5 +1,7 @@
-"""OCI images without Dockerfiles: `oci_base_image`, `oci_image`, `package` writes a layout."""
+"""OCI images without Dockerfiles: `oci_base_image`, `oci_image`; `package` writes a layout,
+`publish` pushes it with skopeo."""
 
+from pantry.oci import publish as oci_publish
 from pantry.oci import rules as oci_rules
 from pantry.oci import target_types as oci_target_types
 
@@ -9,4 +11,4 @@ def target_types():
 
 
 def rules():
-    return [*oci_rules.rules()]
+    return [*oci_rules.rules(), *oci_publish.rules()]

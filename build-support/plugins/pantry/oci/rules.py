@@ -1,23 +1,36 @@
 """`package` for `oci_image`: base, third-party and first-party layers, then the layout.
 
 Each layer is one cacheable process running the stdlib-only builder (`tool.py`) on a
-pyenv Python: the base layer is keyed by its pins file, the PEX layers by the built PEX.
-The layout's JSON (config, manifest, index) is computed in the rule from the layers'
-digests (`layout.py`) and merged with the blobs: pure digest operations.
+pyenv Python (`oci_tool_process`): the base layer is keyed by its pins file, the
+third-party layer by the `pex_binary`'s PEX built without our sources (and the lockfile, for
+the SBOM), the first-party layer by our stripped sources. The layout's JSON (config,
+manifest with its annotations, index) is computed in the rule from the layers' digests
+(`layout.py`) and merged with the blobs: pure digest operations.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import posixpath
+import re
 from dataclasses import dataclass
 
 from pantry.oci.layout import ImageConfig, LayerRef, image_layout
+from pantry.oci.sbom import (
+    ANNOTATION_SBOM_DIGEST,
+    ANNOTATION_SBOM_FORMAT,
+    ANNOTATION_SBOM_PATH,
+    SBOM_FORMAT,
+    SBOM_PATH,
+)
+from pantry.oci.subsystem import OciSubsystem
 from pantry.oci.target_types import (
     OciBaseImagePackagesField,
     OciBaseImageTarget,
     OciBaseImageUidField,
     OciBaseImageUserField,
+    OciImageArchiveField,
     OciImageBaseField,
     OciImageBinaryField,
     OciImageCmdField,
@@ -27,12 +40,23 @@ from pantry.oci.target_types import (
     OciImageRepositoryField,
     OciImageTagsField,
     OciImageUserField,
+    OciImageVolumesField,
     OciImageWorkdirField,
 )
-from pants.backend.python.goals.package_pex_binary import PexBinaryFieldSet
-from pants.backend.python.target_types import PexBinary
+from pants.backend.python.goals.package_pex_binary import (
+    PexBinaryFieldSet,
+    PexFromTargetsRequestForBuiltPackage,
+)
+from pants.backend.python.subsystems.setup import PythonSetup
+from pants.backend.python.target_types import PexBinary, PythonResolveField
 from pants.backend.python.util_rules.interpreter_constraints import InterpreterConstraints
+from pants.backend.python.util_rules.pex import Pex
 from pants.backend.python.util_rules.pex_environment import PythonExecutable
+from pants.backend.python.util_rules.pex_from_targets import PexFromTargetsRequest
+from pants.backend.python.util_rules.python_sources import (
+    PythonSourceFilesRequest,
+    StrippedPythonSourceFiles,
+)
 from pants.core.goals.package import (
     BuiltPackage,
     BuiltPackageArtifact,
@@ -41,6 +65,7 @@ from pants.core.goals.package import (
 )
 from pants.core.util_rules.system_binaries import BinaryPathRequest, BinaryPaths
 from pants.engine.addresses import Address, UnparsedAddressInputs
+from pants.engine.env_vars import EnvironmentVars, EnvironmentVarsRequest
 from pants.engine.fs import (
     AddPrefix,
     CreateDigest,
@@ -48,6 +73,7 @@ from pants.engine.fs import (
     DigestContents,
     DigestSubset,
     FileContent,
+    GlobMatchErrorBehavior,
     MergeDigests,
     PathGlobs,
     RemovePrefix,
@@ -62,6 +88,8 @@ from pants.engine.target import (
     InferredDependencies,
     Target,
     Targets,
+    TransitiveTargets,
+    TransitiveTargetsRequest,
     WrappedTarget,
     WrappedTargetRequest,
 )
@@ -71,11 +99,15 @@ from pants.util.resources import read_resource
 from pants.util.strutil import softwrap
 
 # The builder's modules, shipped into each process sandbox as the package `pantry.oci`.
-TOOL_MODULES = ("__init__.py", "layout.py", "debian.py", "pex_layers.py", "tool.py")
+TOOL_MODULES = ("__init__.py", "layout.py", "debian.py", "pex_layers.py", "sbom.py", "tool.py")
 # The builder is stdlib-only and supports every Python the repo's pyenv offers.
 TOOL_INTERPRETER = ("CPython>=3.9,<3.14",)
 IMAGE_PYTHON = "/usr/bin/python3.11"
 APP_DIR = "/app"
+# The source revision an image's manifest records (`org.opencontainers.image.revision`).
+# A Pants process cannot see .git, so CI passes it in; two clones of one commit agree on it.
+REVISION_ENV = "PANTRY_SOURCE_REVISION"
+REVISION_RE = re.compile(r"^[0-9a-f]{7,64}$")
 
 
 class OciImageError(Exception):
@@ -96,6 +128,8 @@ class OciImageFieldSet(PackageFieldSet):
     ports: OciImagePortsField
     repository: OciImageRepositoryField
     image_tags: OciImageTagsField
+    volumes: OciImageVolumesField
+    archive: OciImageArchiveField
     output_path: OutputPathField
 
 
@@ -114,6 +148,7 @@ class OciLayer:
     digest: Digest
     ref: LayerRef
     architecture: str = ""
+    sbom_digest: str = ""
 
 
 @dataclass(frozen=True)
@@ -124,6 +159,29 @@ class OciBaseLayerRequest:
 @dataclass(frozen=True)
 class OciPexLayersRequest:
     address: Address  # the pex_binary
+    volumes: tuple[str, ...] = ()  # directories of the first-party layer, owned by `owner`
+    owner: int = 65532
+
+
+@dataclass(frozen=True)
+class OciThirdPartyLayerRequest:
+    address: Address  # the pex_binary
+
+
+@dataclass(frozen=True)
+class OciThirdPartyLayer:
+    layer: OciLayer
+    install_dir: str  # where the PEX is unpacked in the image, e.g. /app/index.pex
+    include_sources: bool  # the pex_binary's `include_sources`: False leaves our code out
+
+
+@dataclass(frozen=True)
+class OciFirstPartyLayerRequest:
+    address: Address  # the pex_binary
+    install_dir: str
+    volumes: tuple[str, ...]
+    owner: int
+    include_sources: bool = True
 
 
 @dataclass(frozen=True)
@@ -139,6 +197,7 @@ class OciPexLayers:
     third_party: OciLayer
     first_party: OciLayer
     install_dir: str
+    sbom_digest: str
 
 
 @rule(desc="Prepare the OCI image builder", level=LogLevel.DEBUG)
@@ -171,12 +230,43 @@ async def read_oci_layer(request: ReadLayer) -> OciLayer:
     )
     metadata = json.loads(contents[0].content)
     digest = await Get(Digest, RemovePrefix(blobs, request.name))
-    return OciLayer(digest, LayerRef.from_metadata(metadata), metadata.get("architecture", ""))
+    return OciLayer(
+        digest,
+        LayerRef.from_metadata(metadata),
+        metadata.get("architecture", ""),
+        metadata.get("sbom_digest", ""),
+    )
 
 
 def failure(what: str, result: FallibleProcessResult) -> OciImageError:
     output = (result.stderr or result.stdout).decode(errors="replace").strip()
     return OciImageError(f"{what}:\n{output}")
+
+
+def oci_tool_process(
+    tool: OciTool,
+    command: tuple[str, ...],
+    input_digest: Digest,
+    description: str,
+    *,
+    output_directories: tuple[str, ...] = (),
+    output_files: tuple[str, ...] = (),
+    path: str | None = None,
+) -> Process:
+    """One cacheable run of the stdlib-only builder: `python -m pantry.oci.tool COMMAND...`.
+
+    `-E -s` and a fixed environment: nothing from the host reaches the build.
+    """
+    env = {"LC_ALL": "C.UTF-8", **({"PATH": path} if path else {})}
+    return Process(
+        argv=(tool.python, "-E", "-s", "-m", "pantry.oci.tool", *command),
+        input_digest=input_digest,
+        env=env,
+        output_directories=output_directories,
+        output_files=output_files,
+        description=description,
+        level=LogLevel.DEBUG,
+    )
 
 
 @rule(desc="Build an OCI base layer from pinned Debian packages")
@@ -212,13 +302,10 @@ async def build_oci_base_layer(request: OciBaseLayerRequest, tool: OciTool) -> O
     input_digest = await Get(Digest, MergeDigests([tool.digest, sources.snapshot.digest]))
     result = await Get(
         FallibleProcessResult,
-        Process(
-            argv=(
-                tool.python,
-                "-E",
-                "-s",
-                "-m",
-                "pantry.oci.tool",
+        Process,
+        oci_tool_process(
+            tool,
+            (
                 "base-layer",
                 "--pins",
                 pins_path,
@@ -233,12 +320,11 @@ async def build_oci_base_layer(request: OciBaseLayerRequest, tool: OciTool) -> O
                 "--out",
                 "base",
             ),
-            input_digest=input_digest,
-            env={"PATH": "/usr/bin:/bin", "LC_ALL": "C.UTF-8"},
+            input_digest,
+            f"Fetch, verify and layer the pinned packages of {request.address}",
             output_directories=("base",),
             output_files=("base.json",),
-            description=f"Fetch, verify and layer the pinned packages of {request.address}",
-            level=LogLevel.DEBUG,
+            path="/usr/bin:/bin",
         ),
     )
     if result.exit_code != 0:
@@ -246,48 +332,109 @@ async def build_oci_base_layer(request: OciBaseLayerRequest, tool: OciTool) -> O
     return await Get(OciLayer, ReadLayer(result.output_digest, "base"))
 
 
-@rule(desc="Split a PEX into third-party and first-party OCI layers")
-async def build_oci_pex_layers(request: OciPexLayersRequest, tool: OciTool) -> OciPexLayers:
+@rule(desc="Build the third-party OCI layer of a pex_binary")
+async def build_oci_third_party_layer(
+    request: OciThirdPartyLayerRequest, tool: OciTool, python_setup: PythonSetup
+) -> OciThirdPartyLayer:
+    """The `pex_binary`'s own PEX request (entry point, layout, args) minus our sources.
+
+    Our sources go to the first-party layer instead, so an edit to them rebuilds neither the
+    PEX nor this layer.
+    """
     wrapped = await Get(
         WrappedTarget,
         WrappedTargetRequest(request.address, description_of_origin="an oci_image's `binary`"),
     )
-    built = await Get(BuiltPackage, PexBinaryFieldSet, PexBinaryFieldSet.create(wrapped.target))
-    relpath = next(a.relpath for a in built.artifacts if a.relpath)
-    install_dir = posixpath.join(APP_DIR, posixpath.basename(relpath))
-    input_digest = await Get(Digest, MergeDigests([tool.digest, built.digest]))
+    resolve = wrapped.target[PythonResolveField].normalized_value(python_setup)
+    lock_path = python_setup.resolves.get(resolve, "")
+    for_package = await Get(
+        PexFromTargetsRequestForBuiltPackage,
+        PexBinaryFieldSet,
+        PexBinaryFieldSet.create(wrapped.target),
+    )
+    pex_request = dataclasses.replace(for_package.request, include_source_files=False)
+    pex, lock = await MultiGet(
+        Get(Pex, PexFromTargetsRequest, pex_request),
+        Get(
+            Digest,
+            PathGlobs(
+                [lock_path] if lock_path else [],
+                glob_match_error_behavior=GlobMatchErrorBehavior.error,
+                description_of_origin=f"the lockfile of resolve {resolve!r} (SBOM)",
+            ),
+        ),
+    )
+    install_dir = posixpath.join(APP_DIR, posixpath.basename(pex.name))
+    input_digest = await Get(Digest, MergeDigests([tool.digest, pex.digest, lock]))
+    command = ["pex-layer", "--pex", pex.name, "--install-dir", install_dir]
+    command += ["--comment", str(request.address)]
+    if lock_path:
+        command += ["--lock", lock_path, "--lock-path", lock_path]
     result = await Get(
         FallibleProcessResult,
-        Process(
-            argv=(
-                tool.python,
-                "-E",
-                "-s",
-                "-m",
-                "pantry.oci.tool",
-                "pex-layers",
-                "--pex",
-                relpath,
-                "--install-dir",
-                install_dir,
-                "--comment",
-                str(request.address),
-            ),
-            input_digest=input_digest,
-            env={"LC_ALL": "C.UTF-8"},
-            output_directories=("third_party", "first_party"),
-            output_files=("third_party.json", "first_party.json"),
-            description=f"Layer {request.address} (third-party and first-party)",
-            level=LogLevel.DEBUG,
+        Process,
+        oci_tool_process(
+            tool,
+            tuple(command),
+            input_digest,
+            f"Layer the third-party code of {request.address}, with its SBOM",
+            output_directories=("third_party",),
+            output_files=("third_party.json",),
         ),
     )
     if result.exit_code != 0:
-        raise failure(f"Cannot split {request.address} into layers", result)
-    third_party, first_party = await MultiGet(
-        Get(OciLayer, ReadLayer(result.output_digest, "third_party")),
-        Get(OciLayer, ReadLayer(result.output_digest, "first_party")),
+        raise failure(f"Cannot build the third-party layer of {request.address}", result)
+    layer = await Get(OciLayer, ReadLayer(result.output_digest, "third_party"))
+    return OciThirdPartyLayer(layer, install_dir, for_package.request.include_source_files)
+
+
+@rule(desc="Build the first-party OCI layer of a pex_binary")
+async def build_oci_first_party_layer(
+    request: OciFirstPartyLayerRequest, tool: OciTool
+) -> OciLayer:
+    """Our sources, stripped of their source roots as in the PEX, and the volume directories."""
+    transitive = await Get(TransitiveTargets, TransitiveTargetsRequest([request.address]))
+    targets = transitive.closure if request.include_sources else ()
+    sources = await Get(StrippedPythonSourceFiles, PythonSourceFilesRequest(targets))
+    prefixed = await Get(Digest, AddPrefix(sources.stripped_source_files.snapshot.digest, "src"))
+    input_digest = await Get(Digest, MergeDigests([tool.digest, prefixed]))
+    command = ["source-layer", "--sources", "src", "--install-dir", request.install_dir]
+    command += ["--comment", str(request.address), "--owner", str(request.owner)]
+    for volume in request.volumes:
+        command += ["--volume", volume]
+    result = await Get(
+        FallibleProcessResult,
+        Process,
+        oci_tool_process(
+            tool,
+            tuple(command),
+            input_digest,
+            f"Layer the first-party code of {request.address}",
+            output_directories=("first_party",),
+            output_files=("first_party.json",),
+        ),
     )
-    return OciPexLayers(third_party, first_party, install_dir)
+    if result.exit_code != 0:
+        raise failure(f"Cannot build the first-party layer of {request.address}", result)
+    return await Get(OciLayer, ReadLayer(result.output_digest, "first_party"))
+
+
+@rule(desc="Build the third-party and first-party OCI layers of a pex_binary")
+async def build_oci_pex_layers(request: OciPexLayersRequest) -> OciPexLayers:
+    third_party = await Get(OciThirdPartyLayer, OciThirdPartyLayerRequest(request.address))
+    first_party = await Get(
+        OciLayer,
+        OciFirstPartyLayerRequest(
+            request.address,
+            third_party.install_dir,
+            request.volumes,
+            request.owner,
+            third_party.include_sources,
+        ),
+    )
+    return OciPexLayers(
+        third_party.layer, first_party, third_party.install_dir, third_party.layer.sbom_digest
+    )
 
 
 def check_kind(address: Address, alias: str, target: Target, expected: type[Target]) -> None:
@@ -303,19 +450,73 @@ def check_kind(address: Address, alias: str, target: Target, expected: type[Targ
         )
 
 
+def manifest_annotations(
+    address: Address, sbom_digest: str, revision: str | None, source_url: str | None
+) -> tuple[tuple[str, str], ...]:
+    """The manifest's annotations: where the SBOM is, and which source built the image."""
+    annotations = {}
+    if sbom_digest:
+        annotations[ANNOTATION_SBOM_PATH] = SBOM_PATH
+        annotations[ANNOTATION_SBOM_DIGEST] = sbom_digest
+        annotations[ANNOTATION_SBOM_FORMAT] = SBOM_FORMAT
+    if revision:
+        if not REVISION_RE.match(revision):
+            raise OciImageError(
+                f"Cannot build {address}: the environment variable {REVISION_ENV} is "
+                f"{revision!r}, but it must be a git "
+                f"commit id (7-64 lowercase hex digits), e.g. `{REVISION_ENV}=$(git rev-parse "
+                "HEAD)`; unset it to leave the revision out of the image."
+            )
+        annotations["org.opencontainers.image.revision"] = revision
+    if source_url:
+        annotations["org.opencontainers.image.source"] = source_url
+    return tuple(sorted(annotations.items()))
+
+
+@dataclass(frozen=True)
+class OciArchiveRequest:
+    layout: Digest  # the layout directory's files, at the root
+    path: str  # where the tarball goes
+
+
+@rule(desc="Write an oci-archive tarball")
+async def build_oci_archive(request: OciArchiveRequest, tool: OciTool) -> Digest:
+    input_digest = await Get(
+        Digest, MergeDigests([tool.digest, await Get(Digest, AddPrefix(request.layout, "layout"))])
+    )
+    result = await Get(
+        FallibleProcessResult,
+        Process,
+        oci_tool_process(
+            tool,
+            ("archive", "--layout", "layout", "--out", request.path),
+            input_digest,
+            f"Write the oci-archive {request.path}",
+            output_files=(request.path,),
+        ),
+    )
+    if result.exit_code != 0:
+        raise failure(f"Cannot write the oci-archive {request.path}", result)
+    return result.output_digest
+
+
 @rule(desc="Package an OCI image layout")
-async def package_oci_image(field_set: OciImageFieldSet) -> BuiltPackage:
+async def package_oci_image(field_set: OciImageFieldSet, oci: OciSubsystem) -> BuiltPackage:
     address = field_set.address
-    base_wrapped, binary_wrapped = await MultiGet(
+    base_wrapped, binary_wrapped, env_vars = await MultiGet(
         Get(WrappedTarget, ResolveField(address, field_set.base)),
         Get(WrappedTarget, ResolveField(address, field_set.binary)),
+        Get(EnvironmentVars, EnvironmentVarsRequest([REVISION_ENV])),
     )
     base_target, binary_target = base_wrapped.target, binary_wrapped.target
     check_kind(address, field_set.base.alias, base_target, OciBaseImageTarget)
     check_kind(address, field_set.binary.alias, binary_target, PexBinary)
+    volumes = tuple(sorted(set(field_set.volumes.value or ())))
+    owner = base_target[OciBaseImageUidField].value
+    assert owner is not None
     base, pex = await MultiGet(
         Get(OciLayer, OciBaseLayerRequest(base_target.address)),
-        Get(OciPexLayers, OciPexLayersRequest(binary_target.address)),
+        Get(OciPexLayers, OciPexLayersRequest(binary_target.address, volumes, owner)),
     )
     layers = (base, pex.third_party, pex.first_party)
     pex_labels = (f"third-party {binary_target.address}", f"first-party {binary_target.address}")
@@ -328,7 +529,11 @@ async def package_oci_image(field_set: OciImageFieldSet) -> BuiltPackage:
         workdir=field_set.workdir.value,
         labels=tuple(sorted((field_set.labels.value or {}).items())),
         ports=tuple(field_set.ports.value or ()),
+        volumes=volumes,
         architecture=base.architecture or "amd64",
+        annotations=manifest_annotations(
+            address, pex.sbom_digest, env_vars.get(REVISION_ENV) or None, oci.source_url
+        ),
     )
     repository = field_set.repository.value or address.target_name
     layout = image_layout([layer.ref for layer in layers], config, field_set.image_tags.value or ())
@@ -338,13 +543,21 @@ async def package_oci_image(field_set: OciImageFieldSet) -> BuiltPackage:
         CreateDigest([FileContent(path, data) for path, data in sorted(layout.files.items())]),
     )
     merged = await Get(Digest, MergeDigests([layout_digest, *(layer.digest for layer in layers)]))
-    digest = await Get(Digest, AddPrefix(merged, output_path))
     log = [f"manifest {layout.manifest_digest}", f"repository {repository}"]
     log += [
         f"layer {layer.ref.digest} {layer.ref.size:>10} B  {label}"
         for layer, label in zip(layers, (f"base {base_target.address}", *pex_labels))
     ]
-    return BuiltPackage(digest, (BuiltPackageArtifact(output_path, tuple(log)),))
+    if pex.sbom_digest:
+        log.append(f"sbom {pex.sbom_digest} at {SBOM_PATH}")
+    artifacts = [BuiltPackageArtifact(output_path, tuple(log))]
+    digests = [await Get(Digest, AddPrefix(merged, output_path))]
+    if field_set.archive.value:
+        archive_path = f"{output_path}.tar"
+        digests.append(await Get(Digest, OciArchiveRequest(merged, archive_path)))
+        artifacts.append(BuiltPackageArtifact(archive_path, (f"oci-archive of {address}",)))
+    digest = await Get(Digest, MergeDigests(digests))
+    return BuiltPackage(digest, tuple(artifacts))
 
 
 @rule(desc="Resolve an oci_image's `base` or `binary`", level=LogLevel.DEBUG)

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 from pantry.oci import register
-from pantry.oci.rules import OciImageFieldSet
+from pantry.oci.publish import PublishOciImageFieldSet, PublishOciImageRequest
+from pantry.oci.rules import OciImageError, OciImageFieldSet, manifest_annotations
 from pants.backend.python import register as python_backend
 from pants.core import register as core_backend
-from pants.core.goals.package import BuiltPackage
+from pants.core.goals.package import BuiltPackage, BuiltPackageArtifact
+from pants.core.goals.publish import PublishProcesses
 from pants.engine.addresses import Address, Addresses
+from pants.engine.fs import EMPTY_DIGEST
 from pants.engine.internals.scheduler import ExecutionError
 from pants.engine.rules import QueryRule
 from pants.engine.target import Dependencies, DependenciesRequest
@@ -25,6 +30,7 @@ def rule_runner() -> RuleRunner:
             *register.rules(),
             QueryRule(BuiltPackage, [OciImageFieldSet]),
             QueryRule(Addresses, [DependenciesRequest]),
+            QueryRule(PublishProcesses, [PublishOciImageRequest]),
         ],
         target_types=[*register.target_types(), *python_backend.target_types()],
     )
@@ -79,6 +85,15 @@ def test_dependencies_are_inferred_from_base_and_binary(rule_runner: RuleRunner)
         (
             ", image_tags=['-bad']",
             "The `image_tags` field of svc:img is '-bad', but a tag is 1-128",
+        ),
+        (
+            ", volumes=['data']",
+            "The `volumes` field of svc:img is 'data', but a volume must be an absolute "
+            "directory path other than '/'",
+        ),
+        (
+            ", volumes=['/data/../etc']",
+            "The `volumes` field of svc:img is '/data/../etc', but a volume must be",
         ),
         (
             ", env={'A=B': 'x'}",
@@ -150,3 +165,87 @@ def test_missing_base_names_the_field(rule_runner: RuleRunner) -> None:
     target = rule_runner.get_target(Address("svc", target_name="img"))
     with engine_error(contains="the `base` field of svc:img"):
         rule_runner.request(BuiltPackage, [OciImageFieldSet.create(target)])
+
+
+def publish(rule_runner: RuleRunner, extra: str, *options: str) -> PublishProcesses:
+    setup(rule_runner, extra)
+    rule_runner.set_options(list(options), env_inherit={"PATH"})
+    target = rule_runner.get_target(Address("svc", target_name="img"))
+    package = BuiltPackage(EMPTY_DIGEST, (BuiltPackageArtifact("svc/img"),))
+    field_set = PublishOciImageFieldSet.create(target)
+    return rule_runner.request(PublishProcesses, [PublishOciImageRequest(field_set, (package,))])
+
+
+def test_publish_runs_one_skopeo_copy_per_tag(rule_runner: RuleRunner) -> None:
+    (skopeo,) = [p for p in ("/usr/bin/skopeo", "/usr/local/bin/skopeo") if os.path.exists(p)]
+    processes = publish(
+        rule_runner,
+        ", repository='pantry/svc', image_tags=['v1', 'latest']",
+        "--oci-registry=127.0.0.1:5000",
+        "--oci-publish-args=['--dest-tls-verify=false']",
+    )
+    assert [(p.names, p.process.process.argv if p.process else None) for p in processes] == [
+        (
+            (f"127.0.0.1:5000/pantry/svc:{tag}",),
+            (
+                skopeo,
+                "copy",
+                "--quiet",
+                "--dest-tls-verify=false",
+                f"oci:svc/img:{tag}",
+                f"docker://127.0.0.1:5000/pantry/svc:{tag}",
+            ),
+        )
+        for tag in ("latest", "v1")
+    ]
+
+
+@pytest.mark.parametrize(
+    "extra, options, message",
+    [
+        (
+            ", repository='pantry/svc'",
+            [],
+            "Cannot publish svc:img: its `repository` field is 'pantry/svc', which names no "
+            "registry host.",
+        ),
+        (
+            ", repository='127.0.0.1:5000/svc'",
+            ["--oci-skopeo-search-path=['/nonexistent']"],
+            "Cannot publish svc:img: `skopeo` is not on `[oci].skopeo_search_path` "
+            "(/nonexistent). Install it (`apt-get install skopeo`)",
+        ),
+    ],
+)
+def test_publish_errors(
+    rule_runner: RuleRunner, extra: str, options: list[str], message: str
+) -> None:
+    with engine_error(contains=message):
+        publish(rule_runner, extra, *options)
+
+
+def test_skip_push(rule_runner: RuleRunner) -> None:
+    (job,) = publish(rule_runner, ", skip_push=True")
+    assert (job.names, job.process, job.description) == (
+        ("svc:img",),
+        None,
+        "(by `skip_push` on svc:img)",
+    )
+
+
+def test_annotations() -> None:
+    address = Address("svc", target_name="img")
+    assert manifest_annotations(address, "sha256:ab", "0123abc", "https://src.example/pantry") == (
+        ("dev.pantry.sbom.digest", "sha256:ab"),
+        ("dev.pantry.sbom.format", "CycloneDX 1.5 JSON"),
+        ("dev.pantry.sbom.path", "/usr/share/doc/pantry/sbom.cdx.json"),
+        ("org.opencontainers.image.revision", "0123abc"),
+        ("org.opencontainers.image.source", "https://src.example/pantry"),
+    )
+    assert manifest_annotations(address, "", None, None) == ()
+    with pytest.raises(
+        OciImageError,
+        match="^Cannot build svc:img: the environment variable PANTRY_SOURCE_REVISION is 'main', "
+        "but it must be a git commit id",
+    ):
+        manifest_annotations(address, "", "main", None)

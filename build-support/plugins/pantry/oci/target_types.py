@@ -10,6 +10,7 @@ from pants.core.goals.package import OutputPathField
 from pants.engine.addresses import Address
 from pants.engine.target import (
     COMMON_TARGET_FIELDS,
+    BoolField,
     Dependencies,
     DictStringToStringField,
     IntField,
@@ -221,8 +222,9 @@ class OciImageRepositoryField(StringField):
     alias = "repository"
     help = help_text(
         """
-        Where the image is pushed, e.g. `registry.example.com/pantry/index`. Defaults to the
-        target's name.
+        Where `./pants publish` pushes the image (once per tag): `HOST[:PORT]/PATH`, e.g.
+        `127.0.0.1:5000/pantry/index`, or a bare `PATH` pushed to `[oci].registry`. Defaults
+        to the target's name.
         """
     )
 
@@ -262,6 +264,52 @@ class OciImageTagsField(StringSequenceField):
         return value
 
 
+class OciImageVolumesField(StringSequenceField):
+    alias = "volumes"
+    default = ()
+    help = help_text(
+        """
+        Directories the service writes to, e.g. `["/data"]`: created in the image (first-party
+        layer) owned by the base's non-root user, and listed as the config's `Volumes`, so
+        `podman run -v NAME:/data` mounts over them.
+        """
+    )
+
+    @classmethod
+    def compute_value(
+        cls, raw_value: Optional[Iterable[str]], address: Address
+    ) -> Optional[tuple[str, ...]]:
+        value = super().compute_value(raw_value, address)
+        for path in value or ():
+            parts = path.split("/")
+            if not path.startswith("/") or path == "/" or ".." in parts:
+                raise invalid(
+                    cls.alias,
+                    address,
+                    path,
+                    "a volume must be an absolute directory path other than '/', without "
+                    "'..', e.g. '/data'",
+                )
+        return value
+
+
+class OciImageArchiveField(BoolField):
+    alias = "archive"
+    default = False
+    help = help_text(
+        """
+        Also write the image as an `oci-archive` tarball (`<output_path>.tar`, byte-reproducible)
+        beside the layout directory, e.g. for `skopeo copy oci-archive:FILE.tar:latest ...`.
+        """
+    )
+
+
+class OciImageSkipPushField(BoolField):
+    alias = "skip_push"
+    default = False
+    help = "If true, `./pants publish` skips this image."
+
+
 class OciImageDependenciesField(Dependencies):
     help = "Other dependencies; `base` and `binary` are added automatically."
 
@@ -281,13 +329,17 @@ class OciImageTarget(Target):
         OciImagePortsField,
         OciImageRepositoryField,
         OciImageTagsField,
+        OciImageVolumesField,
+        OciImageArchiveField,
+        OciImageSkipPushField,
         OutputPathField,
     )
     help = help_text(
         """
         An OCI image built without a Dockerfile or a container engine: `./pants package` writes
-        an OCI image layout directory (layers: base, third-party, first-party), byte-identical
-        for the same inputs in any clone.
+        an OCI image layout directory (layers: base, third-party with a CycloneDX SBOM,
+        first-party), byte-identical for the same inputs in any clone; `./pants publish`
+        pushes it with skopeo to `repository`, once per tag.
         """
     )
 

@@ -3,8 +3,13 @@
     python tool.py base-layer --pins FILE --apt-get PATH --user NAME --uid N
         `apt-get download NAME=VERSION` for every pin, checks each .deb against its sha256,
         and writes the base layer.
-    python tool.py pex-layers --pex PATH --install-dir DIR
-        splits a built PEX into a third-party and a first-party layer.
+    python tool.py pex-layer --pex PATH --install-dir DIR [--lock FILE]
+        the third-party layer: a PEX built without our sources, plus the SBOM of its projects
+        (made from the lockfile).
+    python tool.py source-layer --sources DIR --install-dir DIR [--volume DIR --owner N]
+        the first-party layer: our stripped sources, plus the image's volume directories.
+    python tool.py archive --layout DIR --out FILE
+        writes an image layout directory as a reproducible `oci-archive` tarball.
 
 Each layer is written as `<out>/blobs/sha256/<hex>` plus `<out>.json` (digest, size,
 diff_id). Failures print one clear message to stderr and exit 1, never a traceback.
@@ -21,8 +26,9 @@ import subprocess
 import sys
 
 from pantry.oci.debian import REPIN_HINT, DebError, Pin, PinsError, base_root_fs, parse_pins
-from pantry.oci.layout import Layer, blob_path, build_layer
-from pantry.oci.pex_layers import pex_files, split_pex
+from pantry.oci.layout import Entry, Layer, blob_path, build_layer, canonical_json, tar_bytes
+from pantry.oci.pex_layers import directory_files, pex_files, rooted
+from pantry.oci.sbom import SBOM_PATH, SbomError, cyclonedx, deps_wheels, parse_lock, sha256_hex
 
 DEBIAN_TO_OCI_ARCH = {"amd64": "amd64", "arm64": "arm64", "armhf": "arm", "i386": "386"}
 
@@ -90,10 +96,39 @@ def base_layer(args: argparse.Namespace) -> None:
     )
 
 
-def pex_layers(args: argparse.Namespace) -> None:
-    third_party, first_party = split_pex(pex_files(args.pex), args.install_dir)
-    write_layer(build_layer(third_party, comment="third-party: " + args.comment), "third_party")
-    write_layer(build_layer(first_party, comment="first-party: " + args.comment), "first_party")
+def pex_layer(args: argparse.Namespace) -> None:
+    files = pex_files(args.pex)
+    entries = rooted(files, args.install_dir)
+    extra = {}
+    if args.lock:
+        lock_path = args.lock_path or args.lock
+        with open(args.lock, encoding="utf-8") as f:
+            lock = parse_lock(f.read(), lock_path)
+        sbom = canonical_json(cyclonedx(deps_wheels(files), lock, lock_path, args.comment))
+        entries[SBOM_PATH] = Entry.file(sbom)
+        extra["sbom_digest"] = "sha256:" + sha256_hex(sbom)
+    write_layer(build_layer(entries, comment="third-party: " + args.comment), args.out, extra)
+
+
+def source_layer(args: argparse.Namespace) -> None:
+    entries = rooted(directory_files(args.sources), args.install_dir)
+    for volume in args.volume:
+        entries[volume] = Entry.dir(owner=args.owner)
+    write_layer(build_layer(entries, comment="first-party: " + args.comment), args.out)
+
+
+def archive(args: argparse.Namespace) -> None:
+    entries = {}
+    for dirpath, dirnames, filenames in os.walk(args.layout):
+        for filename in filenames:
+            full = os.path.join(dirpath, filename)
+            with open(full, "rb") as f:
+                entries[os.path.relpath(full, args.layout)] = Entry.file(f.read())
+    if "index.json" not in entries:
+        raise ToolError(f"{args.layout} is not an OCI image layout (no index.json)")
+    os.makedirs(os.path.dirname(args.out) or ".", exist_ok=True)
+    with open(args.out, "wb") as f:
+        f.write(tar_bytes(entries))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -108,15 +143,30 @@ def main(argv: list[str] | None = None) -> int:
     base.add_argument("--arch", default=None)
     base.add_argument("--out", default="base")
     base.set_defaults(run=base_layer)
-    pex = commands.add_parser("pex-layers")
+    pex = commands.add_parser("pex-layer")
     pex.add_argument("--pex", required=True)
     pex.add_argument("--install-dir", required=True)
     pex.add_argument("--comment", default="")
-    pex.set_defaults(run=pex_layers)
+    pex.add_argument("--lock", default="", help="the lockfile the PEX was built from (SBOM)")
+    pex.add_argument("--lock-path", default="", help="the lockfile's path in the repo")
+    pex.add_argument("--out", default="third_party")
+    pex.set_defaults(run=pex_layer)
+    src = commands.add_parser("source-layer")
+    src.add_argument("--sources", required=True)
+    src.add_argument("--install-dir", required=True)
+    src.add_argument("--comment", default="")
+    src.add_argument("--volume", action="append", default=[], help="an image directory to own")
+    src.add_argument("--owner", type=int, default=65532, help="uid and gid owning --volume")
+    src.add_argument("--out", default="first_party")
+    src.set_defaults(run=source_layer)
+    arc = commands.add_parser("archive")
+    arc.add_argument("--layout", required=True)
+    arc.add_argument("--out", required=True)
+    arc.set_defaults(run=archive)
     args = parser.parse_args(argv)
     try:
         args.run(args)
-    except (ToolError, PinsError, DebError) as e:
+    except (ToolError, PinsError, DebError, SbomError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 1
     return 0

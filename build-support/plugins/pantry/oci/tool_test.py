@@ -4,6 +4,7 @@ import hashlib
 import json
 import os
 import stat
+import tarfile
 from pathlib import Path
 
 import pytest
@@ -91,3 +92,71 @@ def test_bad_pins_file_is_a_message_not_a_traceback(tmp_path, fake_apt_get, caps
     code, err = run(tmp_path, fake_apt_get, "tiny 1.0\n", capsys)
     assert code == 1
     assert err.startswith("error: ext/base/packages.lock:1: package 'tiny' has no sha256")
+
+
+def layer_members(tmp_path: Path, name: str) -> dict:
+    metadata = json.loads((tmp_path / f"{name}.json").read_text())
+    blob = tmp_path / name / "blobs/sha256" / metadata["digest"][7:]
+    with tarfile.open(blob) as tar:
+        return {m.name: (m, tar.extractfile(m).read() if m.isfile() else b"") for m in tar}
+
+
+def test_pex_layer_carries_the_sbom(tmp_path: Path, monkeypatch, capsys) -> None:
+    from pantry.oci.sbom_test import LOCK, WHEEL
+
+    pex = tmp_path / "svc.pex"
+    (pex / ".deps" / WHEEL / "packaging").mkdir(parents=True)
+    (pex / ".deps" / WHEEL / "packaging/__init__.py").write_text("")
+    (pex / "PEX-INFO").write_text("{}")
+    (tmp_path / "default.lock").write_text(LOCK)
+    monkeypatch.chdir(tmp_path)
+    argv = ["pex-layer", "--pex", "svc.pex", "--install-dir", "/app/svc.pex"]
+    argv += ["--comment", "svc:bin", "--lock", "default.lock"]
+    assert main(argv) == 0, capsys.readouterr().err
+    metadata = json.loads((tmp_path / "third_party.json").read_text())
+    members = layer_members(tmp_path, "third_party")
+    assert "app/svc.pex/PEX-INFO" in members
+    sbom = members["usr/share/doc/pantry/sbom.cdx.json"][1]
+    assert metadata["sbom_digest"] == "sha256:" + hashlib.sha256(sbom).hexdigest()
+    assert [c["purl"] for c in json.loads(sbom)["components"]] == ["pkg:pypi/packaging@26.3"]
+
+
+def test_pex_layer_with_a_bad_lock_is_a_message(tmp_path: Path, monkeypatch, capsys) -> None:
+    (tmp_path / "svc.pex").mkdir()
+    (tmp_path / "bad.lock").write_text("{")
+    monkeypatch.chdir(tmp_path)
+    argv = ["pex-layer", "--pex", "svc.pex", "--install-dir", "/app/svc.pex"]
+    argv += ["--lock", "bad.lock", "--lock-path", "3rdparty/python/default.lock"]
+    assert main(argv) == 1
+    assert capsys.readouterr().err.startswith(
+        "error: 3rdparty/python/default.lock: not a Pants lockfile"
+    )
+
+
+def test_source_layer_with_a_volume(tmp_path: Path, monkeypatch, capsys) -> None:
+    (tmp_path / "src/svc").mkdir(parents=True)
+    (tmp_path / "src/svc/main.py").write_text("print('hi')\n")
+    monkeypatch.chdir(tmp_path)
+    argv = ["source-layer", "--sources", "src", "--install-dir", "/app/svc.pex"]
+    argv += ["--volume", "/data", "--owner", "65532"]
+    assert main(argv) == 0, capsys.readouterr().err
+    members = layer_members(tmp_path, "first_party")
+    assert members["app/svc.pex/svc/main.py"][1] == b"print('hi')\n"
+    data = members["data"][0]
+    assert (data.isdir(), data.uid, data.gid, data.mode) == (True, 65532, 65532, 0o755)
+
+
+def test_archive_is_reproducible_and_refuses_a_non_layout(tmp_path: Path, capsys) -> None:
+    layout = tmp_path / "layout"
+    (layout / "blobs/sha256").mkdir(parents=True)
+    (layout / "index.json").write_text("{}")
+    (layout / "blobs/sha256/ab").write_bytes(b"x")
+    assert main(["archive", "--layout", str(layout), "--out", str(tmp_path / "a.tar")]) == 0
+    os.utime(layout / "index.json", (1, 1))
+    assert main(["archive", "--layout", str(layout), "--out", str(tmp_path / "b.tar")]) == 0
+    assert (tmp_path / "a.tar").read_bytes() == (tmp_path / "b.tar").read_bytes()
+    with tarfile.open(tmp_path / "a.tar") as tar:
+        assert tar.getnames() == ["blobs", "blobs/sha256", "blobs/sha256/ab", "index.json"]
+    (layout / "index.json").unlink()
+    assert main(["archive", "--layout", str(layout), "--out", str(tmp_path / "c.tar")]) == 1
+    assert "is not an OCI image layout (no index.json)" in capsys.readouterr().err

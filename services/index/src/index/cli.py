@@ -1,4 +1,7 @@
-"""`python -m index [--host H] [--port P] [--data DIR] [--upload-token-file FILE] ...`."""
+"""`python -m index [--host H] [--port P] [--data DIR] [--upload-token-file FILE] ...`.
+
+The port defaults to `$PORT` (as container platforms set it), else 8080.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +10,9 @@ import contextlib
 import logging
 import os
 import re
+import signal
 import sys
+import threading
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from socketserver import ThreadingMixIn
@@ -22,6 +27,7 @@ from index.upload import DEFAULT_MAX_UPLOAD_SIZE, Uploader, UploadSettings
 
 _SIZE = re.compile(r"^(\d+)([KMG]?)(i?B)?$", re.IGNORECASE)
 _SIZE_UNITS = {"": 1, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30}
+DEFAULT_PORT = 8080
 # A client that stops sending for this long loses its connection (and its partial upload).
 REQUEST_TIMEOUT = 120
 
@@ -110,8 +116,8 @@ def build_parser(environ: Mapping[str, str]) -> argparse.ArgumentParser:
     parser.add_argument(
         "--port",
         type=_port,
-        default=8080,
-        help="port to listen on (default: %(default)s)",
+        default=None,
+        help=f"port to listen on (default: $PORT, else {DEFAULT_PORT}; 0 picks a free port)",
     )
     parser.add_argument(
         "--data",
@@ -155,6 +161,11 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
     environ = os.environ if environ is None else environ
     parser = build_parser(environ)
     args = parser.parse_args(argv)
+    if args.port is None:
+        try:
+            args.port = _port(environ.get("PORT") or str(DEFAULT_PORT))
+        except argparse.ArgumentTypeError as e:
+            parser.error(f"environment variable PORT: {e}")
     if args.data is None:
         args.data = default_data_dir(environ)
         try:
@@ -211,8 +222,15 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
                 f" {args.upload_token_file}; at most {args.max_upload_size} bytes)",
                 flush=True,
             )
+        if threading.current_thread() is threading.main_thread():
+            # As PID 1 in a container nothing stops us by default: `podman stop` sends SIGTERM.
+            signal.signal(signal.SIGTERM, _stop)
         try:
             server.serve_forever()
         except KeyboardInterrupt:
             pass
     return 0
+
+
+def _stop(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt

@@ -1,0 +1,50 @@
+"""`[oci]`: where `./pants publish` pushes images, and what image annotations say."""
+
+from __future__ import annotations
+
+from pants.option.option_types import StrListOption, StrOption
+from pants.option.subsystem import Subsystem
+from pants.util.strutil import softwrap
+
+
+class OciSubsystem(Subsystem):
+    options_scope = "oci"
+    help = "OCI images built by `pantry.oci`: publishing with skopeo, and image annotations."
+
+    registry = StrOption(
+        default=None,
+        help=softwrap(
+            """
+            The registry (`HOST[:PORT]`) that `./pants publish` pushes an `oci_image` to when
+            its `repository` field names no registry host, e.g. `127.0.0.1:5000`.
+            """
+        ),
+    )
+    publish_args = StrListOption(
+        help=softwrap(
+            """
+            Extra arguments to `skopeo copy` when publishing, e.g. `--dest-tls-verify=false`
+            for a registry on 127.0.0.1 without TLS, or `--dest-creds=USER:PASSWORD`.
+            """
+        ),
+    )
+    skopeo_search_path = StrListOption(
+        default=["<PATH>", "/usr/bin", "/usr/local/bin"],
+        help=softwrap(
+            """
+            Where to look for `skopeo` (`<PATH>` is the `PATH` of the environment Pants runs
+            in). Install it with `apt-get install skopeo`.
+            """
+        ),
+    )
+    source_url = StrOption(
+        default=None,
+        help=softwrap(
+            """
+            The URL of the source repository, written to each image manifest as the
+            `org.opencontainers.image.source` annotation. The source revision comes from the
+            `PANTRY_SOURCE_REVISION` environment variable (e.g. `$(git rev-parse HEAD)`), as
+            `org.opencontainers.image.revision`; unset, the annotation is left out.
+            """
+        ),
+    )
