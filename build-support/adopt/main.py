@@ -201,8 +201,11 @@ def pants(repo: Path, *args: str) -> str:
         [*PANTS, *args], cwd=repo, capture_output=True, text=True, stdin=subprocess.DEVNULL
     )
     if result.returncode != 0:
-        tail = "\n".join((result.stderr + result.stdout).strip().splitlines()[-25:])
-        raise StepError(f"./pants {' '.join(args)} failed:\n{tail}")
+        lines = (result.stderr + result.stdout).strip().splitlines()
+        # Pants' own error lines say what went wrong; its traceback (if any) says where.
+        errors = [line for line in lines if "[ERROR]" in line or "Error:" in line]
+        shown = "\n".join([*errors[:10], *lines[-15:]])
+        raise StepError(f"./pants {' '.join(args)} failed:\n{shown}")
     return result.stdout + result.stderr
 
 
@@ -325,7 +328,7 @@ class Adoption:
     def rollback(self) -> None:
         plan, repo = self.plan, self.plan.repo
         if self.head:
-            git(repo, "merge", "--abort") if (repo / ".git/MERGE_HEAD").exists() else None
+            # `reset --hard` also ends a merge in progress; the tree was clean before we began.
             git(repo, "reset", "-q", "--hard", self.head)
         shutil.rmtree(repo / plan.dest, ignore_errors=True)
         for path, content in self.saved.items():
@@ -333,6 +336,10 @@ class Adoption:
                 (repo / path).unlink(missing_ok=True)
             else:
                 (repo / path).write_bytes(content)
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
 def summary(plan: Plan, adoption: Optional[Adoption], *, dry_run: bool) -> str:
@@ -367,7 +374,9 @@ def summary(plan: Plan, adoption: Optional[Adoption], *, dry_run: bool) -> str:
             ", ..." if len(plan.layout.dropped) > 8 else ""
         )
         lines.append(f"  not copied ({len(plan.layout.dropped)}): {shown}")
-    lines.append(f"  tests: {len(tests)} files, {test_functions} test functions")
+    lines.append(
+        f"  tests: {_count(len(tests), 'file')}, {_count(test_functions, 'test function')}"
+    )
     if plan.tree == "libs/shared":
         lines.append(f"  pythons: {', '.join(supported_pythons(plan.info.requires_python))}")
     lines.append(
