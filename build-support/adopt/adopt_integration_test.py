@@ -323,5 +323,6 @@ def test_adopted_tests_pass_and_lint_is_green(repo: Path) -> None:
     )
     assert result.returncode == 0, result.stderr[-5000:]
     assert "✓ import-rules succeeded." in result.stderr
-    assert "✓ libs/internal/flagz/tests/test_flagz.py:tests succeeded" in result.stderr
-    assert "✓ libs/shared/flatmod/tests/test_flatmod.py:tests succeeded" in result.stderr
+    assert "(1 more accepted by build-support/import-rules-baseline.txt)" in result.stderr
+    assert "✓ libs/internal/flagz/tests/test_flagz.py succeeded" in result.stderr
+    assert "✓ libs/shared/flatmod/tests/test_flatmod.py succeeded" in result.stderr

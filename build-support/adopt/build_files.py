@@ -153,6 +153,13 @@ def generate_build_files(files: Sequence[str], info: ProjectInfo) -> dict[str, s
             comment + _call("files", ['name="fixtures"', _data_globs()])
         )
 
+    # Terraform: the import rules check `module` sources of `files(name="infra")` targets.
+    for directory in sorted({str(PurePosixPath(p).parent) for p in paths if p.endswith(".tf")}):
+        if directory.startswith("infra"):
+            builds.setdefault(f"{directory}/BUILD", []).append(
+                _call("files", ['name="infra"', 'sources=["*.tf"]'])
+            )
+
     builds["BUILD"] = [_root_build(paths, info, sources_ics)]
     return {path: "\n".join(targets) for path, targets in sorted(builds.items())}
 

@@ -112,5 +112,12 @@ def test_single_python_shared_lib_is_not_parametrized() -> None:
 
 def test_service_gets_a_pex_binary_per_script() -> None:
     info = ProjectInfo(tree="services", name="svc", scripts=(("svc", "svc.cli:main"),))
-    builds = generate_build_files(["src/svc/__init__.py", "src/svc/cli.py"], info)
+    builds = generate_build_files(
+        ["src/svc/__init__.py", "src/svc/cli.py", "infra/main.tf", "infra/db/db.tf"], info
+    )
     assert builds["BUILD"].endswith('pex_binary(name="svc", entry_point="svc.cli:main")\n')
+    assert (
+        builds["infra/BUILD"]
+        == builds["infra/db/BUILD"]
+        == ('files(name="infra", sources=["*.tf"])\n')
+    )

@@ -451,6 +451,9 @@ def main(argv: Sequence[str]) -> int:
     except (UsageError, SourceError, LayoutError, MetadataError) as error:
         print(f"adopt: error: {error}", file=sys.stderr)
         return 2
+    except StepError as error:  # git failed while planning: nothing was written yet
+        print(f"adopt: error: {error}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print("adopt: interrupted; rolled back", file=sys.stderr)
         return 1

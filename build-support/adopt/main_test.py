@@ -135,3 +135,16 @@ def test_help_exits_zero(capsys) -> None:
     out = capsys.readouterr().out
     assert out.startswith("usage: build-support/bin/adopt [-h] --as TREE/NAME [--dry-run] SOURCE")
     assert "exit status: 0 adopted" in out
+
+
+def test_unreachable_git_url_is_one_line(repo: Path, capsys) -> None:
+    subprocess.run(["git", "init", "-q", str(repo)], check=True)
+    url = "file:///nonexistent/pantry-adopt-test.git"
+    assert adopt(repo, url, "--as", "services/gone") == 2
+    err = capsys.readouterr().err
+    (error,) = [line for line in err.splitlines() if line.startswith("adopt: error:")]
+    assert error.startswith(f"adopt: error: git clone --quiet {url} ")
+    assert error.endswith(
+        "failed: fatal: '/nonexistent/pantry-adopt-test.git' does not appear to be a git repository"
+    )
+    assert "Traceback" not in err

@@ -61,7 +61,9 @@ def classify(source: str) -> str:
 def _git(*args: str, cwd: Optional[Path] = None) -> str:
     result = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, env=_git_env())
     if result.returncode != 0:
-        raise SourceError(f"git {' '.join(args)} failed: {result.stderr.strip().splitlines()[-1:]}")
+        lines = result.stderr.strip().splitlines() or ["(no message)"]
+        reason = next((line for line in lines if line.startswith("fatal:")), lines[-1])
+        raise SourceError(f"git {' '.join(args)} failed: {reason}")
     return result.stdout
 
 
