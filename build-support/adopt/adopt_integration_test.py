@@ -51,6 +51,9 @@ description = "Feature flags"
 dependencies = ["packaging>=20"]
 [project.optional-dependencies]
 test = ["pytest>=7"]
+[tool.pytest.ini_options]
+addopts = "-p no:cacheprovider"
+filterwarnings = ["error::UserWarning"]
 """,
     "README.md": "# flagz\n",
     "src/flagz/__init__.py": """\
@@ -77,7 +80,16 @@ def sample():
 """,
     "tests/fixtures/sample.txt": "dark-mode\n",
     "tests/test_flagz.py": """\
+import warnings
+
+import pytest
+
 import flagz
+
+
+def test_upstream_pytest_settings_apply():
+    with pytest.raises(UserWarning):
+        warnings.warn("an error under filterwarnings = error::UserWarning", UserWarning)
 
 
 def test_defaults(sample):
@@ -233,7 +245,9 @@ def test_git_repository_in_src_layout(repo: Path, tmp_path: Path) -> None:
     assert "adopt: [4/5] completing BUILD files" in result.stderr
     out = result.stdout
     assert out.startswith(f"adopted flagz 0.2.0 into libs/internal/flagz (from git {upstream}, src")
-    assert "  tests: 1 file, 2 test functions\n" in out
+    assert "  tests: 1 file, 3 test functions\n" in out
+    assert "  also written: libs/internal/flagz/pytest.ini (upstream's pytest settings)\n" in out
+    assert "addopts not carried over: -p no:cacheprovider" in out
     assert "  requirements added: none\n" in out
     assert "packaging>=20 by 3rdparty/python/runtime.txt:1" in out
     assert "pytest>=7 by 3rdparty/python/test.txt:" in out

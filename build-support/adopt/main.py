@@ -32,6 +32,7 @@ from adopt.merge import (
 )
 from adopt.metadata import MetadataError, ProjectMetadata, module_version, read_metadata
 from adopt.pants_toml import add_ignored_imports, ignore_entries, unowned_imports
+from adopt.pytest_config import read_pytest_config, render_pytest_ini
 from adopt.requirements import canonical_name
 from adopt.sources import SourceError, Staged, classify, stage
 
@@ -77,6 +78,7 @@ class Plan:
     builds: dict[str, str]
     info: ProjectInfo
     notes: list[str] = field(default_factory=list)
+    extra_files: dict[str, str] = field(default_factory=dict)  # e.g. pytest.ini
 
     @property
     def dest(self) -> str:
@@ -180,7 +182,14 @@ def make_plan(repo: Path, source: str, tree: str, name: str, scratch: Path) -> P
         self_name=canonical_name(meta.name) if meta.name else "",
     )
     builds = generate_build_files(house_files, info)
-    return Plan(repo, tree, name, source, staged, meta, layout, merge, builds, info, notes)
+    pytest_config = read_pytest_config(staged.root)
+    if pytest_config:
+        text, pytest_notes = render_pytest_ini(*pytest_config)
+        notes += pytest_notes
+    plan = Plan(repo, tree, name, source, staged, meta, layout, merge, builds, info, notes)
+    if pytest_config:
+        plan.extra_files["pytest.ini"] = text
+    return plan
 
 
 def _read(path: Path) -> str:
@@ -234,7 +243,7 @@ class Adoption:
             self.merge_history()
         else:
             self.copy_files()
-        for path, text in plan.builds.items():
+        for path, text in {**plan.builds, **plan.extra_files}.items():
             target = repo / plan.dest / path
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(text)
@@ -396,6 +405,8 @@ def summary(plan: Plan, adoption: Optional[Adoption], *, dry_run: bool) -> str:
     lines.append(f"  conflicts: {len(plan.merge.conflicts) or 'none'}")
     lines += [f"    {conflict.render()}" for conflict in plan.merge.conflicts]
     lines.append(f"  BUILD files: {', '.join(f'{plan.dest}/{p}' for p in plan.builds)}")
+    for path in plan.extra_files:
+        lines.append(f"  also written: {plan.dest}/{path} (upstream's pytest settings)")
     if adoption is not None:
         created = [
             line.strip()
