@@ -260,9 +260,22 @@ def test_git_repository_in_src_layout(repo: Path, tmp_path: Path) -> None:
     log = git(repo, "log", "--format=%s").splitlines()
     assert log[:2] == [
         "adopt: libs/internal/flagz in the house layout (BUILD files, requirements, baseline)",
-        f"adopt: merge the history of {upstream} under libs/internal/flagz/",
+        f"adopt: merge the history of {upstream} as libs/internal/flagz/",
     ]
     assert {"Flags with defaults", "Start flagz", "monorepo"} <= set(log)
+    # Rewritten, not just merged: each upstream commit has the files at their house paths.
+    conftest = "libs/internal/flagz/tests/conftest.py"
+    assert git(repo, "log", "--format=%s", "--", conftest).splitlines() == ["Flags with defaults"]
+    readme = "libs/internal/flagz/README.md"
+    assert git(repo, "log", "--format=%s", "--", readme).splitlines() == ["Start flagz"]
+    assert git(repo, "show", "--format=", "--name-only", "HEAD~1^2").split() == [
+        "libs/internal/flagz/src/flagz/__init__.py",
+        "libs/internal/flagz/src/flagz/defaults.json",
+        "libs/internal/flagz/src/flagz/leak.py",
+        "libs/internal/flagz/tests/conftest.py",
+        "libs/internal/flagz/tests/fixtures/sample.txt",
+        "libs/internal/flagz/tests/test_flagz.py",
+    ]
     assert git(repo, "status", "--porcelain") == ""
     assert (repo / "libs/internal/flagz/tests/fixtures/sample.txt").is_file()
     assert not (repo / "libs/internal/flagz/pyproject.toml").exists()

@@ -48,6 +48,16 @@ class Layout:
     moves: dict[str, str] = field(default_factory=dict)  # upstream path -> house path
     dropped: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    packages: frozenset[str] = frozenset()
+    with_infra: bool = False
+
+    def historic_destination(self, path: str) -> Optional[str]:
+        """Where a path of any upstream commit goes: as today's file does, or by today's rules."""
+        if path in self.moves:
+            return self.moves[path]
+        if path in self.dropped or JUNK.search(path):
+            return None
+        return _destination(path, self.kind == "src", set(self.packages), self.with_infra)
 
     @property
     def top_level(self) -> list[str]:
@@ -80,7 +90,9 @@ def plan_layout(files: Iterable[str], *, with_infra: bool, empty: Iterable[str] 
     empty_files = set(empty)
     packages = {PurePosixPath(p).parts[0] for p in paths if re.match(r"^[^/]+/__init__\.py$", p)}
     src_layout = any(p.startswith("src/") and p.endswith(".py") for p in paths)
-    layout = Layout(kind="src" if src_layout else "flat")
+    layout = Layout(
+        kind="src" if src_layout else "flat", packages=frozenset(packages), with_infra=with_infra
+    )
     for path in paths:
         destination = _destination(path, src_layout, packages, with_infra)
         if destination and path.startswith(TEST_DIRS) and destination == "tests/__init__.py":

@@ -102,3 +102,12 @@ def test_junk_is_ignored() -> None:
 def test_layout_errors(files, message) -> None:
     with pytest.raises(LayoutError, match=message):
         plan_layout(files, with_infra=False)
+
+
+def test_historic_paths_follow_todays_rules() -> None:
+    layout = plan_layout(["six.py", "test_six.py", "setup.py"], with_infra=False)
+    assert layout.historic_destination("six.py") == "src/six.py"
+    assert layout.historic_destination("setup.py") is None
+    assert layout.historic_destination("test_moves.py") == "tests/test_moves.py"  # since deleted
+    assert layout.historic_destination("old_helper.py") == "src/old_helper.py"
+    assert layout.historic_destination("build/lib/six.py") is None

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Callable, Optional, Sequence
 
 from adopt.build_files import ProjectInfo, generate_build_files, supported_pythons
+from adopt.history import rewrite_export
 from adopt.layout import Layout, LayoutError, is_test_file, plan_layout
 from adopt.merge import (
     INPUT_FILES,
@@ -306,33 +307,36 @@ class Adoption:
             shutil.copy2(plan.staged.root / source, target)
 
     def merge_history(self) -> None:
-        """Subtree merge: upstream history under TREE/NAME/, then one commit into the layout."""
+        """Upstream history rewritten to the house paths under TREE/NAME/, then merged."""
         plan, repo = self.plan, self.plan.repo
-        prefix = f"{plan.dest}/"
-        git(repo, "fetch", "--quiet", "--no-tags", str(plan.staged.git_dir), "HEAD")
-        upstream = git(repo, "rev-parse", "FETCH_HEAD").strip()
-        git(
-            repo,
-            "merge",
-            "-q",
-            "-s",
-            "ours",
-            "--no-commit",
-            "--allow-unrelated-histories",
-            upstream,
+        prefix, ref = f"{plan.dest}/", f"refs/adopt/{plan.name}"
+        export = subprocess.run(
+            ["git", "-C", str(plan.staged.git_dir), "fast-export", "--signed-tags=strip",
+             "--tag-of-filtered-object=drop", "--reencode=yes", "HEAD"],
+            capture_output=True, stdin=subprocess.DEVNULL,
+        )  # fmt: skip
+        if export.returncode != 0:
+            raise StepError(f"git fast-export failed:\n{export.stderr.decode(errors='replace')}")
+
+        def to_house(path: str) -> Optional[str]:
+            destination = plan.layout.historic_destination(path)
+            return prefix + destination if destination else None
+
+        stream, _ = rewrite_export(export.stdout, to_house, ref)
+        imported = subprocess.run(
+            ["git", "-C", str(repo), "fast-import", "--quiet", "--force"],
+            input=stream,
+            capture_output=True,
         )
-        git(repo, "read-tree", f"--prefix={prefix}", "-u", upstream)
-        git(repo, "commit", "-q", "-m", f"adopt: merge the history of {plan.source} under {prefix}")
-        moves = sorted(plan.layout.moves.items())
-        for source, destination in moves:
-            if source != destination:
-                (repo / prefix / destination).parent.mkdir(parents=True, exist_ok=True)
-                git(repo, "mv", "-k", f"{prefix}{source}", f"{prefix}{destination}")
-        dropped = [f"{prefix}{path}" for path in plan.layout.dropped]
-        if dropped:
-            git(repo, "rm", "-q", "--cached", "--ignore-unmatch", "--", *dropped)
-            for path in dropped:
-                (repo / path).unlink(missing_ok=True)
+        if imported.returncode != 0:
+            raise StepError(f"git fast-import failed:\n{imported.stderr.decode(errors='replace')}")
+        try:
+            git(
+                repo, "merge", "-q", "--no-ff", "--allow-unrelated-histories", "-m",
+                f"adopt: merge the history of {plan.source} as {prefix}", ref,
+            )  # fmt: skip
+        finally:
+            git(repo, "update-ref", "-d", ref)
 
     def rollback(self) -> None:
         plan, repo = self.plan, self.plan.repo
