@@ -1,11 +1,11 @@
 """build-support/bin/adopt SOURCE --as TREE/NAME: fold an existing project into the monorepo.
 
 Everything is checked before the repository is touched (destination, source, layout,
-metadata, requirement conflicts); then the project is copied (or, for a git repository, its
-history merged and moved) into the house layout, its requirements merged into
-3rdparty/python and the lock regenerated, BUILD files written (then completed by
-`./pants tailor`) and its import-rule problems recorded in the baseline. Any failure on the
-way rolls everything back.
+metadata, requirement conflicts); then the project is copied into the house layout (for a
+git repository: its history rewritten to the house paths and merged), its requirements
+merged into 3rdparty/python and the lock regenerated, BUILD files written (then completed
+by `./pants tailor`) and its import-rule problems recorded in the baseline. Any failure on
+the way rolls everything back.
 """
 
 from __future__ import annotations

@@ -7,6 +7,7 @@ import tarfile
 from pathlib import Path
 
 import pytest
+from adopt import main as main_module
 from adopt.main import main
 
 REPO_FILES = {
@@ -148,3 +149,62 @@ def test_unreachable_git_url_is_one_line(repo: Path, capsys) -> None:
         "failed: fatal: '/nonexistent/pantry-adopt-test.git' does not appear to be a git repository"
     )
     assert "Traceback" not in err
+
+
+def failing_pants(fail_on: str):
+    calls = []
+
+    def pants(repo: Path, *args: str) -> str:
+        calls.append(args)
+        if fail_on in args:
+            raise main_module.StepError(f"./pants {' '.join(args)} failed:\nboom")
+        return ""
+
+    return pants, calls
+
+
+def commit_all(where: Path, message: str) -> None:
+    identity = ["-c", "user.name=T", "-c", "user.email=t@pantry.invalid"]
+    subprocess.run(["git", "-C", str(where), "add", "-A"], check=True)
+    subprocess.run(["git", *identity, "-C", str(where), "commit", "-qm", message], check=True)
+
+
+def test_a_failed_relock_rolls_everything_back(repo, tmp_path, capsys, monkeypatch) -> None:
+    source = write(tmp_path / "project", {**PROJECT, "pyproject.toml": (
+        '[project]\nname = "demo"\nversion = "0.1"\ndependencies = ["attrs>=22"]\n')})  # fmt: skip
+    pants, calls = failing_pants("generate-lockfiles")
+    monkeypatch.setattr(main_module, "pants", pants)
+    before = snapshot(repo)
+    assert adopt(repo, str(source), "--as", "libs/internal/demo") == 1
+    err = capsys.readouterr().err
+    assert "adopt: failed; rolling back" in err
+    assert "adopt: error: ./pants generate-lockfiles --resolve=python-default failed:" in err
+    assert calls == [("generate-lockfiles", "--resolve=python-default")]
+    assert snapshot(repo) == before  # runtime.txt restored, no libs/internal/demo
+
+
+def test_a_failed_git_adoption_resets_the_branch(repo, tmp_path, capsys, monkeypatch) -> None:
+    upstream = write(tmp_path / "project", {**PROJECT, "pyproject.toml": (
+        '[project]\nname = "demo"\nversion = "0.1"\n')})  # fmt: skip
+    for where in (repo, upstream):
+        subprocess.run(["git", "init", "-q", str(where)], check=True)
+        commit_all(where, "start")
+    head = subprocess.run(["git", "-C", str(repo), "rev-parse", "HEAD"], capture_output=True,
+                          text=True, check=True).stdout  # fmt: skip
+    pants, _ = failing_pants("tailor")
+    monkeypatch.setattr(main_module, "pants", pants)
+    for variable in ("GIT_AUTHOR_NAME", "GIT_COMMITTER_NAME"):
+        monkeypatch.setenv(variable, "T")
+    for variable in ("GIT_AUTHOR_EMAIL", "GIT_COMMITTER_EMAIL"):
+        monkeypatch.setenv(variable, "t@pantry.invalid")
+    assert adopt(repo, str(upstream), "--as", "libs/internal/demo") == 1
+    assert "./pants tailor libs/internal/demo:: failed" in capsys.readouterr().err
+    status = subprocess.run(["git", "-C", str(repo), "status", "--porcelain", "-uall"],
+                            capture_output=True, text=True, check=True).stdout  # fmt: skip
+    after = subprocess.run(["git", "-C", str(repo), "rev-parse", "HEAD"], capture_output=True,
+                           text=True, check=True).stdout  # fmt: skip
+    assert (status, after) == ("", head)
+    assert not (repo / "libs/internal/demo").exists()
+    refs = subprocess.run(["git", "-C", str(repo), "for-each-ref", "refs/adopt/"],
+                          capture_output=True, text=True, check=True).stdout  # fmt: skip
+    assert refs == ""
