@@ -135,9 +135,25 @@ def check_destination(repo: Path, dest: str) -> tuple[str, str]:
     return tree, name
 
 
-def make_plan(repo: Path, source: str, tree: str, name: str, scratch: Path) -> Plan:
+def first_party_owners(repo: Path) -> dict[str, str]:
+    """Top-level import names our projects already own -> the project's path."""
+    owners: dict[str, str] = {}
+    for tree in TREES:
+        for src in sorted(repo.glob(f"{tree}/*/src")):
+            for entry in sorted(src.iterdir()):
+                if entry.is_dir() and any(entry.glob("*.py")):
+                    owners.setdefault(entry.name, str(src.parent.relative_to(repo)))
+                elif entry.suffix == ".py":
+                    owners.setdefault(entry.stem, str(src.parent.relative_to(repo)))
+    return owners
+
+
+def make_plan(
+    repo: Path, source: str, tree: str, name: str, scratch: Path, *, dry_run: bool = False
+) -> Plan:
     kind = classify(source)
-    if kind == "git" and git(repo, "status", "--porcelain", "--untracked-files=no").strip():
+    needs_clean_tree = kind == "git" and not dry_run  # its history is committed
+    if needs_clean_tree and git(repo, "status", "--porcelain", "--untracked-files=no").strip():
         raise UsageError(
             "the working tree has uncommitted changes, and adopting a git repository commits its "
             "history: commit or stash them first"
@@ -145,6 +161,14 @@ def make_plan(repo: Path, source: str, tree: str, name: str, scratch: Path) -> P
     staged = stage(source, kind, scratch)
     meta = read_metadata(staged.root)
     layout = plan_layout(staged.files, with_infra=tree == "services", empty=staged.empty)
+    owners = first_party_owners(repo)
+    clashes = [f"{n!r} (owned by {owners[n]})" for n in layout.top_level if n in owners]
+    if clashes:
+        raise UsageError(
+            f"the project's top-level import names are already taken: {', '.join(clashes)}; "
+            "one import name can have one owner in the monorepo: rename the package upstream "
+            "or adopt it as the existing project"
+        )
     house_files = sorted(layout.moves.values())
     notes = list(layout.notes) + list(meta.notes)
     version = meta.version
@@ -438,7 +462,7 @@ def main(argv: Sequence[str]) -> int:
         tree, name = check_destination(repo, args.dest)
         with tempfile.TemporaryDirectory(prefix="adopt-") as scratch:
             say(f"reading {args.source}")
-            plan = make_plan(repo, args.source, tree, name, Path(scratch))
+            plan = make_plan(repo, args.source, tree, name, Path(scratch), dry_run=args.dry_run)
             if plan.merge.conflicts:
                 print(summary(plan, None, dry_run=True))
                 print(

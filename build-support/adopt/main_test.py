@@ -208,3 +208,25 @@ def test_a_failed_git_adoption_resets_the_branch(repo, tmp_path, capsys, monkeyp
     refs = subprocess.run(["git", "-C", str(repo), "for-each-ref", "refs/adopt/"],
                           capture_output=True, text=True, check=True).stdout  # fmt: skip
     assert refs == ""
+
+
+def test_an_import_name_we_already_own_is_refused(repo: Path, tmp_path: Path, capsys) -> None:
+    write(repo, {"libs/internal/other/src/demo/__init__.py": ""})
+    source = write(tmp_path / "project", PROJECT)
+    assert adopt(repo, str(source), "--as", "libs/internal/demo2", "--dry-run") == 2
+    err = capsys.readouterr().err.strip()
+    assert err.endswith(
+        "adopt: error: the project's top-level import names are already taken: 'demo' (owned "
+        "by libs/internal/other); one import name can have one owner in the monorepo: rename "
+        "the package upstream or adopt it as the existing project"
+    )
+
+
+def test_dry_run_of_a_git_source_needs_no_clean_tree(repo: Path, tmp_path: Path, capsys) -> None:
+    source = write(tmp_path / "project", {**PROJECT, "pyproject.toml": "[project]\nname='demo'\n"})
+    for where in (repo, source):
+        subprocess.run(["git", "init", "-q", str(where)], check=True)
+        subprocess.run(["git", "-C", str(where), "add", "-A"], check=True)
+    commit_all(source, "start")
+    assert adopt(repo, str(source), "--as", "libs/internal/demo", "--dry-run") == 0
+    assert capsys.readouterr().out.startswith("would adopt demo into libs/internal/demo (from git")
