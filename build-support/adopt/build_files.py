@@ -1,0 +1,227 @@
+"""BUILD files for an adopted project, in the house layout (pure: paths in, texts out).
+
+- Every directory under src/ and tests/ with Python files gets `python_sources()`,
+  `python_test_utils(name="test_utils")` (conftest.py) and `python_tests(name="tests")` as
+  its files need. Pants 2.17 takes a target's source root from its BUILD file's directory,
+  so no target reaches into a subdirectory for Python files.
+- Data files become targets that the code depends on explicitly (inference cannot see
+  `open(Path(__file__).parent / ...)`): under src/, one `resources(name="data")` per
+  top-level package (packaged in wheels); under tests/, one `files(name="fixtures")` in
+  tests/BUILD that every test target depends on (tests read them from the sandbox).
+- The project root BUILD: for shared libs a `python_distribution` from the project's own
+  metadata; for services a `pex_binary` per declared console script; and `__defaults__` that
+  keep formatters and flake8 off the upstream code until someone adopts the house style.
+- Shared libs run (and test) on every CPython in 3.9-3.13 their Requires-Python admits.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+from typing import Iterable, Optional, Sequence
+
+from adopt.layout import is_test_file
+from adopt.requirements import RequirementError, Version, parse_requirement
+
+PYTHONS = ("3.9", "3.10", "3.11", "3.12", "3.13")
+
+
+@dataclass(frozen=True)
+class ProjectInfo:
+    tree: str  # "services", "libs/shared", "libs/internal"
+    name: str  # the directory name under the tree
+    dist_name: str = ""
+    version: str = ""
+    summary: str = ""
+    license: str = ""
+    requires_python: str = ""
+    origin: str = ""  # where it was adopted from, for the root BUILD's comment
+    scripts: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def path(self) -> str:
+        return f"{self.tree}/{self.name}"
+
+
+def supported_pythons(requires_python: str) -> tuple[str, ...]:
+    """The CPythons of the test matrix that `Requires-Python` admits (all, if unreadable)."""
+    if not requires_python.strip():
+        return PYTHONS
+    try:
+        requirement = parse_requirement(f"python{requires_python.strip()}")
+    except RequirementError:
+        return PYTHONS
+    admitted = tuple(
+        v
+        for v in PYTHONS
+        if requirement.contains(Version.parse(f"{v}.0"))
+        or requirement.contains(Version.parse(f"{v}.99"))
+    )
+    return admitted or PYTHONS
+
+
+def _call(name: str, args: Sequence[str]) -> str:
+    """`name(args)` in the layout black gives it (line length 100)."""
+    one_line = f"{name}({', '.join(args)})"
+    if len(one_line) <= 100 and "\n" not in one_line:
+        return one_line + "\n"
+    return f"{name}(\n" + "".join(f"    {_indent(arg)},\n" for arg in args) + ")\n"
+
+
+def _indent(text: str) -> str:
+    return text.replace("\n", "\n    ")
+
+
+def _list(items: Iterable[str]) -> str:
+    quoted = [f'"{item}"' for item in items]
+    one_line = "[" + ", ".join(quoted) + "]"
+    if len(one_line) <= 80:
+        return one_line
+    return "[\n" + "".join(f"    {q},\n" for q in quoted) + "]"
+
+
+def _ics(info: ProjectInfo) -> tuple[Optional[str], Optional[str]]:
+    """(sources' interpreter_constraints arg, tests' one), None for the repository default."""
+    if info.tree != "libs/shared":
+        return None, None
+    pythons = supported_pythons(info.requires_python)
+    low, high = pythons[0], pythons[-1]
+    upper = f"3.{int(high.split('.')[1]) + 1}"
+    sources = f'interpreter_constraints=["CPython>={low},<{upper}"]'
+    if len(pythons) == 1:
+        return sources, f'interpreter_constraints=["CPython=={low}.*"]'
+    params = ",\n".join(f'py{v.replace(".", "")}=["CPython=={v}.*"]' for v in pythons)
+    return sources, f"interpreter_constraints=parametrize(\n    {_indent(params)},\n)"
+
+
+def generate_build_files(files: Sequence[str], info: ProjectInfo) -> dict[str, str]:
+    """BUILD path (relative to the project) -> text, for the project's house-layout `files`."""
+    paths = sorted(files)
+    sources_ics, tests_ics = _ics(info)
+    builds: dict[str, list[str]] = {}
+    code_dirs = sorted({str(PurePosixPath(p).parent) for p in paths if p.endswith((".py", ".pyi"))})
+    data = [
+        p for p in paths if not p.endswith((".py", ".pyi")) and PurePosixPath(p).name != "BUILD"
+    ]
+    src_data = [p for p in data if p.startswith("src/")]
+    test_data = [p for p in data if p.startswith("tests/")]
+    data_packages = sorted(
+        {PurePosixPath(p).parts[1] for p in src_data if len(PurePosixPath(p).parts) > 2}
+    )
+    fixtures = f"{info.path}/tests:fixtures"
+
+    for directory in code_dirs:
+        if not directory.startswith(("src", "tests")):
+            continue
+        names = [PurePosixPath(p).name for p in paths if str(PurePosixPath(p).parent) == directory]
+        py = [n for n in names if n.endswith((".py", ".pyi"))]
+        tests = [n for n in py if is_test_file(n) and n != "conftest.py"]
+        plain = [n for n in py if not is_test_file(n)]
+        parts = PurePosixPath(directory).parts
+        targets = builds.setdefault(f"{directory}/BUILD", [])
+        if plain:
+            args = [a for a in [sources_ics] if a]
+            if parts[0] == "src" and len(parts) > 1 and parts[1] in data_packages:
+                args.append(f'dependencies=["{info.path}/src/{parts[1]}:data"]')
+            if parts[0] == "tests" and test_data:
+                args.append(f'dependencies=["{fixtures}"]')
+            targets.append(_call("python_sources", args))
+        if "conftest.py" in py:
+            args = ['name="test_utils"', *[a for a in [sources_ics] if a]]
+            if test_data and parts[0] == "tests":
+                args.append(f'dependencies=["{fixtures}"]')
+            targets.append(_call("python_test_utils", args))
+        if tests:
+            args = ['name="tests"', *[a for a in [tests_ics] if a]]
+            if test_data and parts[0] == "tests":
+                args.append(f'dependencies=["{fixtures}"]')
+            targets.append(_call("python_tests", args))
+
+    for package in data_packages:
+        targets = builds.setdefault(f"src/{package}/BUILD", [])
+        comment = "# Package data, read at run time (inference cannot see it); in the wheel too.\n"
+        targets.append(comment + _call("resources", ['name="data"', _data_globs()]))
+    top_src_data = [p for p in src_data if len(PurePosixPath(p).parts) == 2]
+    if top_src_data:
+        names = [PurePosixPath(p).name for p in top_src_data]
+        builds.setdefault("src/BUILD", []).append(
+            _call("resources", ['name="data"', f"sources={_list(names)}"])
+        )
+    if test_data:
+        comment = "# Test fixtures, read from the sandbox by path (inference cannot see that).\n"
+        builds.setdefault("tests/BUILD", []).append(
+            comment + _call("files", ['name="fixtures"', _data_globs()])
+        )
+
+    # Terraform: the import rules check `module` sources of `files(name="infra")` targets.
+    for directory in sorted({str(PurePosixPath(p).parent) for p in paths if p.endswith(".tf")}):
+        if directory.startswith("infra"):
+            builds.setdefault(f"{directory}/BUILD", []).append(
+                _call("files", ['name="infra"', 'sources=["*.tf"]'])
+            )
+
+    builds["BUILD"] = [_root_build(paths, info, sources_ics)]
+    return {path: "\n".join(targets) for path, targets in sorted(builds.items())}
+
+
+def _data_globs() -> str:
+    return 'sources=["**/*", "!**/*.py", "!**/*.pyi", "!**/BUILD"]'
+
+
+def _source_targets(paths: Sequence[str], info: ProjectInfo) -> list[str]:
+    """The src/ targets a distribution owns: each directory with non-test code."""
+    dirs = {
+        str(PurePosixPath(p).parent)
+        for p in paths
+        if p.startswith("src/") and p.endswith(".py") and not is_test_file(PurePosixPath(p).name)
+    }
+    return sorted(f"{info.path}/{d}" for d in dirs)
+
+
+def _root_build(paths: Sequence[str], info: ProjectInfo, sources_ics: Optional[str]) -> str:
+    what = info.dist_name or info.name
+    version = f" {info.version}" if info.version else ""
+    origin = f" from {info.origin}" if info.origin else ""
+    out = [
+        f"# {what}{version}, adopted{origin} with build-support/bin/adopt.\n"
+        + (f"# {info.summary}\n" if info.summary else "")
+        + "# Upstream code keeps upstream style: black, isort and flake8 skip it until it is\n"
+        + "# reformatted (drop these defaults, then ./pants fmt lint "
+        + f"{info.path}::).\n"
+        + "__defaults__(\n"
+        + "    {\n"
+        + "        (python_sources, python_tests, python_test_utils): dict(\n"
+        + "            skip_black=True, skip_isort=True, skip_flake8=True\n"
+        + "        )\n"
+        + "    }\n"
+        + ")\n"
+    ]
+    sources = _source_targets(paths, info)
+    if info.tree == "libs/shared":
+        artifact = [f'name="{info.dist_name or info.name}"', f'version="{info.version or "0.0.0"}"']
+        if info.summary:
+            artifact.append(f"description={_quote(info.summary)}")
+        if info.license:
+            artifact.append(f"license={_quote(info.license)}")
+        if info.requires_python:
+            artifact.append(f"python_requires={_quote(info.requires_python)}")
+        args = [
+            'name="dist"',
+            f"dependencies={_list(sources)}",
+            _call("provides=python_artifact", artifact).rstrip("\n"),
+        ]
+        if sources_ics:
+            args.append(sources_ics)
+        args.append('repositories=["@pantry-index"]')
+        out.append(_call("python_distribution", args))
+    if info.tree == "services":
+        for script, entry in info.scripts:
+            module, _, function = entry.partition(":")
+            out.append(
+                _call("pex_binary", [f'name="{script}"', f'entry_point="{module}:{function}"'])
+            )
+    return "\n".join(out)
+
+
+def _quote(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'

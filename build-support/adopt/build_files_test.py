@@ -1,0 +1,123 @@
+from __future__ import annotations
+
+from adopt.build_files import ProjectInfo, generate_build_files, supported_pythons
+
+SHARED = ProjectInfo(
+    tree="libs/shared",
+    name="demo",
+    dist_name="demo-lib",
+    version="1.2.0",
+    summary='A "demo"',
+    license="MIT",
+    requires_python=">=3.10",
+    origin="demo-1.2.0.tar.gz",
+)
+
+
+def test_supported_pythons() -> None:
+    assert supported_pythons("") == ("3.9", "3.10", "3.11", "3.12", "3.13")
+    assert supported_pythons(">=3.11") == ("3.11", "3.12", "3.13")
+    assert supported_pythons(">=2.7, !=3.0.*, !=3.1.*") == ("3.9", "3.10", "3.11", "3.12", "3.13")
+    assert supported_pythons(">=3.11,<3.12") == ("3.11",)
+    assert supported_pythons("not a spec!") == ("3.9", "3.10", "3.11", "3.12", "3.13")
+
+
+def test_shared_lib_builds() -> None:
+    builds = generate_build_files(
+        [
+            "README.md",
+            "src/demo/__init__.py",
+            "src/demo/py.typed",
+            "src/demo/sub/__init__.py",
+            "tests/conftest.py",
+            "tests/test_demo.py",
+            "tests/data/sample.txt",
+        ],
+        SHARED,
+    )
+    assert sorted(builds) == ["BUILD", "src/demo/BUILD", "src/demo/sub/BUILD", "tests/BUILD"]
+    assert builds["src/demo/BUILD"] == (
+        "python_sources(\n"
+        '    interpreter_constraints=["CPython>=3.10,<3.14"],\n'
+        '    dependencies=["libs/shared/demo/src/demo:data"],\n'
+        ")\n"
+        "\n"
+        "# Package data, read at run time (inference cannot see it); in the wheel too.\n"
+        'resources(name="data", sources=["**/*", "!**/*.py", "!**/*.pyi", "!**/BUILD"])\n'
+    )
+    assert builds["src/demo/sub/BUILD"] == (
+        "python_sources(\n"
+        '    interpreter_constraints=["CPython>=3.10,<3.14"],\n'
+        '    dependencies=["libs/shared/demo/src/demo:data"],\n'
+        ")\n"
+    )
+    assert builds["tests/BUILD"] == (
+        "python_test_utils(\n"
+        '    name="test_utils",\n'
+        '    interpreter_constraints=["CPython>=3.10,<3.14"],\n'
+        '    dependencies=["libs/shared/demo/tests:fixtures"],\n'
+        ")\n"
+        "\n"
+        "python_tests(\n"
+        '    name="tests",\n'
+        "    interpreter_constraints=parametrize(\n"
+        '        py310=["CPython==3.10.*"],\n'
+        '        py311=["CPython==3.11.*"],\n'
+        '        py312=["CPython==3.12.*"],\n'
+        '        py313=["CPython==3.13.*"],\n'
+        "    ),\n"
+        '    dependencies=["libs/shared/demo/tests:fixtures"],\n'
+        ")\n"
+        "\n"
+        "# Test fixtures, read from the sandbox by path (inference cannot see that).\n"
+        'files(name="fixtures", sources=["**/*", "!**/*.py", "!**/*.pyi", "!**/BUILD"])\n'
+    )
+    root = builds["BUILD"]
+    assert (
+        "# demo-lib 1.2.0, adopted from demo-1.2.0.tar.gz with build-support/bin/adopt.\n" in root
+    )
+    assert "skip_black=True, skip_isort=True, skip_flake8=True" in root
+    assert (
+        "python_distribution(\n"
+        '    name="dist",\n'
+        '    dependencies=["libs/shared/demo/src/demo", "libs/shared/demo/src/demo/sub"],\n'
+        "    provides=python_artifact(\n"
+        '        name="demo-lib",\n'
+        '        version="1.2.0",\n'
+        '        description="A \\"demo\\"",\n'
+        '        license="MIT",\n'
+        '        python_requires=">=3.10",\n'
+        "    ),\n"
+        '    interpreter_constraints=["CPython>=3.10,<3.14"],\n'
+        '    repositories=["@pantry-index"],\n'
+        ")\n"
+    ) in root
+
+
+def test_internal_lib_uses_repository_defaults_and_a_single_python() -> None:
+    info = ProjectInfo(tree="libs/internal", name="flags")
+    builds = generate_build_files(["src/flags.py", "tests/test_flags.py"], info)
+    assert builds["src/BUILD"] == "python_sources()\n"
+    assert builds["tests/BUILD"] == 'python_tests(name="tests")\n'
+    assert "python_distribution" not in builds["BUILD"]
+
+
+def test_single_python_shared_lib_is_not_parametrized() -> None:
+    info = ProjectInfo(tree="libs/shared", name="x", requires_python="==3.11.*", version="1")
+    builds = generate_build_files(["src/x.py", "tests/test_x.py"], info)
+    assert builds["tests/BUILD"] == (
+        'python_tests(name="tests", interpreter_constraints=["CPython==3.11.*"])\n'
+    )
+
+
+def test_service_gets_a_pex_binary_per_script() -> None:
+    info = ProjectInfo(tree="services", name="svc", scripts=(("svc", "svc.cli:main"),))
+    builds = generate_build_files(
+        ["src/svc/__init__.py", "src/svc/cli.py", "infra/main.tf", "infra/db/db.tf"], info
+    )
+    assert builds["BUILD"].endswith('pex_binary(name="svc", entry_point="svc.cli:main")\n')
+    assert (
+        builds["infra/BUILD"]
+        == builds["infra/db/BUILD"]
+        == ('files(name="infra", sources=["*.tf"])\n')
+    )

@@ -1,0 +1,232 @@
+"""`main` on bad input and on plans that must write nothing (no ./pants runs here)."""
+
+from __future__ import annotations
+
+import subprocess
+import tarfile
+from pathlib import Path
+
+import pytest
+from adopt import main as main_module
+from adopt.main import main
+
+REPO_FILES = {
+    "3rdparty/python/runtime.txt": "packaging>=23\n",
+    "3rdparty/python/test.txt": "pytest>=8,<9\n",
+    "3rdparty/python/tools.txt": "black>=24\n",
+    "libs/shared/taken/BUILD": "",
+}
+PROJECT = {
+    "pyproject.toml": (
+        '[project]\nname = "demo"\nversion = "0.1"\ndependencies = ["packaging<20"]\n'
+    ),
+    "demo/__init__.py": "",
+    "tests/test_demo.py": "def test_it():\n    pass\n",
+}
+
+
+def write(root: Path, files: dict[str, str]) -> Path:
+    for name, text in files.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text)
+    return root
+
+
+def snapshot(root: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(root)): p.read_bytes() for p in root.rglob("*") if p.is_file()}
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    return write(tmp_path / "repo", REPO_FILES)
+
+
+def adopt(repo: Path, *args: str) -> int:
+    return main([*args, "--repo", str(repo)])
+
+
+@pytest.mark.parametrize(
+    "dest, message",
+    [
+        ("apps/x", "adopt: error: unknown TREE 'apps' in --as 'apps/x'; use one of services/NAME"),
+        ("x", "adopt: error: unknown TREE 'x' in --as 'x'"),
+        ("libs/shared/Bad_Name", "adopt: error: NAME 'Bad_Name' in --as 'libs/shared/Bad_Name' is"),
+        ("libs/shared/taken", "adopt: error: libs/shared/taken already exists; adopt never"),
+    ],
+)
+def test_bad_destination(repo: Path, tmp_path: Path, capsys, dest: str, message: str) -> None:
+    source = write(tmp_path / "project", PROJECT)
+    before = snapshot(repo)
+    assert adopt(repo, str(source), "--as", dest) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(message) and "Traceback" not in err
+    assert err.count("adopt: error:") == 1
+    assert snapshot(repo) == before
+
+
+def test_missing_and_unreadable_sources(repo: Path, tmp_path: Path, capsys) -> None:
+    assert adopt(repo, str(tmp_path / "nowhere"), "--as", "libs/shared/x") == 2
+    assert "SOURCE '" in capsys.readouterr().err
+    (tmp_path / "notes.txt").write_text("hi")
+    assert adopt(repo, str(tmp_path / "notes.txt"), "--as", "libs/shared/x") == 2
+    assert "is a file but not an sdist" in capsys.readouterr().err
+    (tmp_path / "broken.tar.gz").write_bytes(b"not gzip")
+    assert adopt(repo, str(tmp_path / "broken.tar.gz"), "--as", "libs/shared/x") == 2
+    err = capsys.readouterr().err
+    assert "cannot read sdist" in err and "Traceback" not in err
+    assert not (repo / "libs/shared/x").exists()
+
+
+def test_unsafe_sdist_is_refused(repo: Path, tmp_path: Path, capsys) -> None:
+    evil = tmp_path / "evil-1.0.tar.gz"
+    payload = write(tmp_path / "payload", {"x.py": ""}) / "x.py"
+    with tarfile.open(evil, "w:gz") as tf:
+        tf.add(payload, arcname="../../x.py")
+    assert adopt(repo, str(evil), "--as", "libs/shared/evil") == 2
+    assert "unsafe member path '../../x.py'" in capsys.readouterr().err
+
+
+def test_no_code_is_a_usage_error(repo: Path, tmp_path: Path, capsys) -> None:
+    source = write(tmp_path / "docs-only", {"README.md": "hi\n"})
+    assert adopt(repo, str(source), "--as", "libs/internal/docs") == 2
+    assert "no Python code found" in capsys.readouterr().err
+
+
+def test_conflicting_pin_writes_nothing(repo: Path, tmp_path: Path, capsys) -> None:
+    source = write(tmp_path / "project", PROJECT)
+    before = snapshot(repo)
+    assert adopt(repo, str(source), "--as", "libs/internal/demo") == 1
+    out, err = capsys.readouterr()
+    assert (
+        "    packaging: adoptee wants packaging<20 (pyproject.toml [project].dependencies); we "
+        "have packaging>=23 (3rdparty/python/runtime.txt:1), not locked — the specifiers are "
+        "disjoint"
+    ) in out
+    assert "adopt: error: 1 requirement conflict(s)" in err and "nothing was written" in err
+    assert snapshot(repo) == before
+
+
+def test_dry_run_writes_nothing(repo: Path, tmp_path: Path, capsys) -> None:
+    source = write(
+        tmp_path / "project",
+        {**PROJECT, "pyproject.toml": PROJECT["pyproject.toml"].replace("<20", ">=20")},
+    )
+    before = snapshot(repo)
+    assert adopt(repo, str(source), "--as", "libs/internal/demo", "--dry-run") == 0
+    out = capsys.readouterr().out
+    assert out.startswith("would adopt demo 0.1 into libs/internal/demo (from directory ")
+    assert "requirements already provided: packaging>=20 by 3rdparty/python/runtime.txt:1" in out
+    assert "run its tests: ./pants test libs/internal/demo::" in out
+    assert snapshot(repo) == before
+
+
+def test_git_source_needs_a_clean_working_tree(repo: Path, tmp_path: Path, capsys) -> None:
+    source = write(tmp_path / "project", PROJECT)
+    for where in (repo, source):
+        subprocess.run(["git", "init", "-q", str(where)], check=True)
+        subprocess.run(["git", "-C", str(where), "add", "-A"], check=True)
+    assert adopt(repo, str(source), "--as", "libs/internal/demo") == 2
+    assert "uncommitted changes" in capsys.readouterr().err
+
+
+def test_help_exits_zero(capsys) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--help"])
+    assert exit_info.value.code == 0
+    out = capsys.readouterr().out
+    assert out.startswith("usage: build-support/bin/adopt [-h] --as TREE/NAME [--dry-run] SOURCE")
+    assert "exit status: 0 adopted" in out
+
+
+def test_unreachable_git_url_is_one_line(repo: Path, capsys) -> None:
+    subprocess.run(["git", "init", "-q", str(repo)], check=True)
+    url = "file:///nonexistent/pantry-adopt-test.git"
+    assert adopt(repo, url, "--as", "services/gone") == 2
+    err = capsys.readouterr().err
+    (error,) = [line for line in err.splitlines() if line.startswith("adopt: error:")]
+    assert error.startswith(f"adopt: error: git clone --quiet {url} ")
+    assert error.endswith(
+        "failed: fatal: '/nonexistent/pantry-adopt-test.git' does not appear to be a git repository"
+    )
+    assert "Traceback" not in err
+
+
+def failing_pants(fail_on: str):
+    calls = []
+
+    def pants(repo: Path, *args: str) -> str:
+        calls.append(args)
+        if fail_on in args:
+            raise main_module.StepError(f"./pants {' '.join(args)} failed:\nboom")
+        return ""
+
+    return pants, calls
+
+
+def commit_all(where: Path, message: str) -> None:
+    identity = ["-c", "user.name=T", "-c", "user.email=t@pantry.invalid"]
+    subprocess.run(["git", "-C", str(where), "add", "-A"], check=True)
+    subprocess.run(["git", *identity, "-C", str(where), "commit", "-qm", message], check=True)
+
+
+def test_a_failed_relock_rolls_everything_back(repo, tmp_path, capsys, monkeypatch) -> None:
+    source = write(tmp_path / "project", {**PROJECT, "pyproject.toml": (
+        '[project]\nname = "demo"\nversion = "0.1"\ndependencies = ["attrs>=22"]\n')})  # fmt: skip
+    pants, calls = failing_pants("generate-lockfiles")
+    monkeypatch.setattr(main_module, "pants", pants)
+    before = snapshot(repo)
+    assert adopt(repo, str(source), "--as", "libs/internal/demo") == 1
+    err = capsys.readouterr().err
+    assert "adopt: failed; rolling back" in err
+    assert "adopt: error: ./pants generate-lockfiles --resolve=python-default failed:" in err
+    assert calls == [("generate-lockfiles", "--resolve=python-default")]
+    assert snapshot(repo) == before  # runtime.txt restored, no libs/internal/demo
+
+
+def test_a_failed_git_adoption_resets_the_branch(repo, tmp_path, capsys, monkeypatch) -> None:
+    upstream = write(tmp_path / "project", {**PROJECT, "pyproject.toml": (
+        '[project]\nname = "demo"\nversion = "0.1"\n')})  # fmt: skip
+    for where in (repo, upstream):
+        subprocess.run(["git", "init", "-q", str(where)], check=True)
+        commit_all(where, "start")
+    head = subprocess.run(["git", "-C", str(repo), "rev-parse", "HEAD"], capture_output=True,
+                          text=True, check=True).stdout  # fmt: skip
+    pants, _ = failing_pants("tailor")
+    monkeypatch.setattr(main_module, "pants", pants)
+    for variable in ("GIT_AUTHOR_NAME", "GIT_COMMITTER_NAME"):
+        monkeypatch.setenv(variable, "T")
+    for variable in ("GIT_AUTHOR_EMAIL", "GIT_COMMITTER_EMAIL"):
+        monkeypatch.setenv(variable, "t@pantry.invalid")
+    assert adopt(repo, str(upstream), "--as", "libs/internal/demo") == 1
+    assert "./pants tailor libs/internal/demo:: failed" in capsys.readouterr().err
+    status = subprocess.run(["git", "-C", str(repo), "status", "--porcelain", "-uall"],
+                            capture_output=True, text=True, check=True).stdout  # fmt: skip
+    after = subprocess.run(["git", "-C", str(repo), "rev-parse", "HEAD"], capture_output=True,
+                           text=True, check=True).stdout  # fmt: skip
+    assert (status, after) == ("", head)
+    assert not (repo / "libs/internal/demo").exists()
+    refs = subprocess.run(["git", "-C", str(repo), "for-each-ref", "refs/adopt/"],
+                          capture_output=True, text=True, check=True).stdout  # fmt: skip
+    assert refs == ""
+
+
+def test_an_import_name_we_already_own_is_refused(repo: Path, tmp_path: Path, capsys) -> None:
+    write(repo, {"libs/internal/other/src/demo/__init__.py": ""})
+    source = write(tmp_path / "project", PROJECT)
+    assert adopt(repo, str(source), "--as", "libs/internal/demo2", "--dry-run") == 2
+    err = capsys.readouterr().err.strip()
+    assert err.endswith(
+        "adopt: error: the project's top-level import names are already taken: 'demo' (owned "
+        "by libs/internal/other); one import name can have one owner in the monorepo: rename "
+        "the package upstream or adopt it as the existing project"
+    )
+
+
+def test_dry_run_of_a_git_source_needs_no_clean_tree(repo: Path, tmp_path: Path, capsys) -> None:
+    source = write(tmp_path / "project", {**PROJECT, "pyproject.toml": "[project]\nname='demo'\n"})
+    for where in (repo, source):
+        subprocess.run(["git", "init", "-q", str(where)], check=True)
+        subprocess.run(["git", "-C", str(where), "add", "-A"], check=True)
+    commit_all(source, "start")
+    assert adopt(repo, str(source), "--as", "libs/internal/demo", "--dry-run") == 0
+    assert capsys.readouterr().out.startswith("would adopt demo into libs/internal/demo (from git")

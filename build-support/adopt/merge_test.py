@@ -1,0 +1,105 @@
+from __future__ import annotations
+
+import json
+
+from adopt.merge import (
+    Declared,
+    locked_versions,
+    plan_merge,
+    read_inputs,
+    render_additions,
+)
+from adopt.requirements import parse_requirement
+
+INPUTS = {
+    "runtime.txt": "# runtime\npackaging>=23\nrequests>=2.30\n",
+    "test.txt": "pytest>=8,<9\n",
+    "tools.txt": "coverage[toml]>=7.4\n",
+}
+LOCKED = {
+    "packaging": "26.3",
+    "requests": "2.32.5",
+    "pytest": "8.4.2",
+    "idna": "3.20",
+    "coverage": "7.10.7",
+}
+
+
+def declared(text: str, kind: str = "runtime") -> Declared:
+    return Declared(parse_requirement(text), "pyproject.toml", kind)
+
+
+def plan(*items: Declared, self_name: str = ""):
+    return plan_merge(items, read_inputs(INPUTS, "3rdparty/python"), LOCKED, self_name=self_name)
+
+
+def test_new_requirements_go_to_their_file() -> None:
+    result = plan(declared("attrs>=22"), declared("hypothesis", "test"))
+    assert [str(d.requirement) for d in result.added["runtime.txt"]] == ["attrs>=22"]
+    assert [str(d.requirement) for d in result.added["test.txt"]] == ["hypothesis"]
+    assert result.conflicts == [] and result.changes_inputs
+
+
+def test_compatible_requirement_of_ours_is_satisfied_not_added() -> None:
+    result = plan(declared("packaging>=20"), declared("pytest>=6", "test"))
+    assert not result.changes_inputs
+    assert [(str(d.requirement), o.where) for d, o in result.satisfied] == [
+        ("packaging>=20", "3rdparty/python/runtime.txt:2"),
+        ("pytest>=6", "3rdparty/python/test.txt:1"),
+    ]
+
+
+def test_exact_pin_that_disagrees_is_a_conflict_with_both_sides() -> None:
+    result = plan(declared("requests==2.0"))
+    (conflict,) = result.conflicts
+    assert conflict.render() == (
+        "requests: adoptee wants requests==2.0 (pyproject.toml); we have requests>=2.30 "
+        "(3rdparty/python/runtime.txt:3), locked 2.32.5 — the specifiers are disjoint"
+    )
+    assert not result.changes_inputs
+
+
+def test_overlapping_specifier_that_excludes_the_locked_version_is_a_conflict() -> None:
+    (conflict,) = plan(declared("packaging>=23,<24")).conflicts
+    assert conflict.reason == "the locked 26.3 is outside its specifier"
+
+
+def test_transitive_lock_pin_is_kept() -> None:
+    (conflict,) = plan(declared("idna<3")).conflicts
+    assert "no requirement of ours, locked 3.20" in conflict.ours
+    assert [str(d.requirement) for d in plan(declared("idna>=3")).added["runtime.txt"]] == [
+        "idna>=3"
+    ]
+
+
+def test_missing_extras_are_a_conflict() -> None:
+    (conflict,) = plan(declared("requests[socks]>=2")).conflicts
+    assert conflict.reason == "it needs extras ['socks'] ours lacks"
+    assert plan(declared("coverage[toml]")).conflicts == []
+
+
+def test_runtime_wins_over_test_and_self_is_skipped() -> None:
+    result = plan(
+        declared("attrs", "test"), declared("attrs>=1"), declared("Me", "test"), self_name="me"
+    )
+    assert [str(d.requirement) for d in result.added["runtime.txt"]] == ["attrs>=1"]
+    assert result.added["test.txt"] == []
+
+
+def test_locked_versions_reads_a_pants_lock() -> None:
+    body = {
+        "locked_resolves": [
+            {"locked_requirements": [{"project_name": "Foo_Bar", "version": "1.2"}]}
+        ]
+    }
+    lock = "// header\n//   more\n" + json.dumps(body)
+    assert locked_versions(lock) == {"foo-bar": "1.2"}
+
+
+def test_render_additions_appends_under_a_comment() -> None:
+    text = render_additions("packaging>=23", [declared("attrs>=22")], "libs/shared/x")
+    assert (
+        text
+        == "packaging>=23\n# Adopted with libs/shared/x (build-support/bin/adopt).\nattrs>=22\n"
+    )
+    assert render_additions("a\n", [], "x") == "a\n"

@@ -1,0 +1,50 @@
+"""Imports of adopted code that Pants cannot map to an owner, and where to ignore them.
+
+Upstream code often imports modules that exist only at run time (`six.moves.*`, made by a
+meta path importer) or optional dependencies inside `try:`. With
+`[python-infer].unowned_dependency_behavior = "error"` each one stops every goal, and the
+only fixes are a `# pants: no-infer-dep` comment on the line (an edit of upstream code) or
+`[python-infer].ignored_unowned_imports` in pants.toml, which adopt uses: the upstream code
+stays byte-identical, and the entries are grouped under a comment naming the project.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Iterable, Sequence
+
+_UNOWNED = re.compile(r"^\s*\* (?P<module>[A-Za-z_][\w.]*) \(line: \d+\)\s*$", re.MULTILINE)
+_KEY = "ignored_unowned_imports"
+
+
+def unowned_imports(pants_output: str) -> list[str]:
+    """The imports Pants reported as unowned (`* six.moves.zip (line: 241)`)."""
+    return sorted(set(_UNOWNED.findall(pants_output)))
+
+
+def ignore_entries(imports: Iterable[str], first_party: Sequence[str]) -> list[str]:
+    """What to ignore: for our own top-level names, the submodule below it (`six.moves`);
+    for anything else, the import as written."""
+    entries = set()
+    for module in imports:
+        parts = module.split(".")
+        entries.add(".".join(parts[:2]) if parts[0] in first_party and len(parts) > 1 else module)
+    return sorted(entries)
+
+
+def add_ignored_imports(text: str, entries: Sequence[str], project: str) -> str:
+    """pants.toml with `entries` added to `[python-infer].ignored_unowned_imports`."""
+    if not entries:
+        return text
+    block = f"  # {project} (adopted): imports Pants cannot map to an owner.\n" + "".join(
+        f'  "{entry}",\n' for entry in entries
+    )
+    existing = re.search(rf"^{_KEY}\s*=\s*\[(?P<body>.*?)^\]", text, flags=re.MULTILINE | re.DOTALL)
+    if existing:
+        return text[: existing.end("body")] + block + text[existing.end("body") :]
+    section = re.search(r"^\[python-infer\]\s*$", text, flags=re.MULTILINE)
+    new_key = f"{_KEY} = [\n{block}]\n"
+    if section is None:
+        return text.rstrip("\n") + "\n\n[python-infer]\n" + new_key
+    line_end = text.index("\n", section.end()) + 1 if "\n" in text[section.end() :] else len(text)
+    return text[:line_end] + new_key + text[line_end:]
