@@ -11,13 +11,12 @@ green with the baseline adopt wrote. Pants runs without its daemon throughout.
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import subprocess
 import tarfile
 from pathlib import Path
 
 import pytest
+from pantry_testing.fixture_repo import copy_into, install_launcher, launcher_env
 
 THIRD_PARTY_BUILD = """\
 python_requirements(name="runtime", source="runtime.txt")
@@ -132,24 +131,8 @@ def test_parse():
 }
 
 
-def copy_into(repo: Path, source: Path, destination: str) -> None:
-    target = repo / destination
-    target.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(source, target)
-    shutil.copymode(source, target)
-
-
 def environment() -> dict[str, str]:
-    env = {
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "HOME": os.path.expanduser("~"),
-        "PYENV_ROOT": os.environ.get("PYENV_ROOT", os.path.expanduser("~/.pyenv")),
-        **IDENTITY,
-    }
-    for name in ("PANTRY_CACHE_DIR", "XDG_CACHE_HOME"):
-        if name in os.environ:
-            env[name] = os.environ[name]
-    return env
+    return launcher_env(**IDENTITY)
 
 
 def git(cwd: Path, *args: str) -> str:
@@ -200,8 +183,8 @@ def repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
             + "\n",
         },
     )
+    install_launcher(repo)
     for path in [
-        "pants",
         "pants.toml",
         *map(str, Path("build-support/plugins/pantry").rglob("*.py")),
         "3rdparty/python/default.lock",
@@ -210,10 +193,9 @@ def repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
         "build-support/import-rules-baseline.txt",
         "build-support/plugins/plugins.lock",
         "build-support/bin/adopt",
-        *map(str, Path("build-support/launcher").glob("*.*")),
         *map(str, Path("build-support/adopt").glob("*.py")),
     ]:
-        copy_into(repo, Path(path), path)
+        copy_into(repo, path)
     git(repo, "init", "-q")
     git(repo, "add", "-A")
     git(repo, "commit", "-qm", "monorepo")

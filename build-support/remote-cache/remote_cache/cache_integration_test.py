@@ -9,7 +9,6 @@ here is stopped by its own pid.
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import signal
@@ -21,20 +20,12 @@ from pathlib import Path
 from typing import Iterator
 
 import pytest
+from pantry_testing.fixture_repo import install_launcher, launcher_env, pants_toml_section
 from remote_cache.config import AUDIENCE, WRITER_SUBJECT
 from remote_cache.tokens import Claims, mint
 
 BUILDROOT = Path.cwd()  # the test sandbox holds the launcher and these files at their paths
 HERE = BUILDROOT / "build-support" / "remote-cache"
-PASSED_ENV = (
-    "HOME",
-    "PYENV_ROOT",
-    "PANTRY_CACHE_DIR",
-    "XDG_CACHE_HOME",
-    "PANTRY_INDEX_URL",
-    "PANTRY_PANTS_PYTHON",
-    "PANTRY_BUILDGRID_PYTHON",
-)
 PANTS_TIMEOUT = 240
 
 FIXTURE_PANTS_TOML = """\
@@ -76,17 +67,9 @@ FIXTURE_FILES = {
 }
 
 
-def section(toml_text: str, name: str) -> str:
-    start = toml_text.index(f"[{name}]")
-    end = toml_text.find("\n[", start + 1)
-    return toml_text[start : end if end >= 0 else None].strip() + "\n"
-
-
 def env_for_children(**extra: str) -> dict[str, str]:
-    """Only what the launcher and Pants need: no PANTS_* or PIP_* from the outer run."""
-    env = {name: os.environ[name] for name in PASSED_ENV if os.environ.get(name)}
-    env.update(PATH="/usr/local/bin:/usr/bin:/bin", LANG="C.UTF-8", **extra)
-    return env
+    """Only what the launcher and Pants need, on a PATH of system directories."""
+    return launcher_env(PATH="/usr/local/bin:/usr/bin:/bin", LANG="C.UTF-8", **extra)
 
 
 def free_port() -> int:
@@ -167,12 +150,8 @@ def server(tmp_path_factory) -> Iterator[Server]:
 def repo(tmp_path_factory) -> Path:
     """A small Pants repo that starts the real, pinned Pants through the real launcher."""
     root = tmp_path_factory.mktemp("fixture") / "repo"
-    launcher = root / "build-support" / "launcher"
-    launcher.mkdir(parents=True)
-    shutil.copy2(BUILDROOT / "pants", root / "pants")
-    for name in ("bootstrap.py", "pants-requirements.txt", "pex-requirements.txt"):
-        shutil.copy2(BUILDROOT / "build-support" / "launcher" / name, launcher / name)
-    pex_cli = section((BUILDROOT / "pants.toml").read_text(), "pex-cli")
+    install_launcher(root, BUILDROOT)
+    pex_cli = "[pex-cli]\n" + pants_toml_section((BUILDROOT / "pants.toml").read_text(), "pex-cli")
     (root / "pants.toml").write_text(FIXTURE_PANTS_TOML.format(pex_cli=pex_cli))
     for relpath, content in FIXTURE_FILES.items():
         (root / relpath).parent.mkdir(parents=True, exist_ok=True)

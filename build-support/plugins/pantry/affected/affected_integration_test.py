@@ -6,13 +6,17 @@ its daemon: a test killed mid-way (timeout, retry) must not leave one behind.
 
 from __future__ import annotations
 
-import os
-import shutil
 import subprocess
 from pathlib import Path
 from typing import Iterator
 
 import pytest
+from pantry_testing.fixture_repo import (
+    copy_into,
+    install_launcher,
+    launcher_env,
+    pants_toml_section,
+)
 
 FILES = {
     "pants.toml": """\
@@ -72,13 +76,6 @@ ALL_TARGETS = [
 ]
 
 
-def copy_into(repo: Path, sources: list[str]) -> None:
-    for source in sources:
-        destination = repo / source
-        destination.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(source, destination)
-
-
 def git(repo: Path, *args: str) -> str:
     return subprocess.run(
         ["git", "-c", "user.email=ci@pantry.invalid", "-c", "user.name=ci", *args],
@@ -92,15 +89,18 @@ def git(repo: Path, *args: str) -> str:
 @pytest.fixture(scope="module")
 def repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     repo = tmp_path_factory.mktemp("fixture")
-    pex_cli = Path("pants.toml").read_text().split("[pex-cli]\n", 1)[1].split("\n[", 1)[0]
+    pex_cli = pants_toml_section(Path("pants.toml").read_text(), "pex-cli")
     for path, text in FILES.items():
         (repo / path).parent.mkdir(parents=True, exist_ok=True)
         (repo / path).write_text(
             text.replace("{pex_cli}", pex_cli) if path == "pants.toml" else text
         )
-    copy_into(repo, ["pants", *map(str, Path("build-support/launcher").glob("*.*"))])
-    copy_into(repo, [str(p) for p in Path("build-support/plugins/pantry").rglob("*.py")])
-    copy_into(repo, ["3rdparty/python/default.lock"])
+    install_launcher(repo)
+    for source in [
+        *Path("build-support/plugins/pantry").rglob("*.py"),
+        "3rdparty/python/default.lock",
+    ]:
+        copy_into(repo, source)
     (repo / ".gitignore").write_text("/.pantry/\n/.pids/\n/.pants.d/\n__pycache__/\n")
     git(repo, "init", "-q", "-b", "main")
     git(repo, "add", "-A")
@@ -109,15 +109,10 @@ def repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def affected(repo: Path, *args: str) -> list[str]:
-    env = {
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "HOME": os.path.expanduser("~"),
-        "PYENV_ROOT": os.environ.get("PYENV_ROOT", os.path.expanduser("~/.pyenv")),
-    }
     result = subprocess.run(
         ["./pants", "--no-pantsd", "affected", "--base=HEAD", *args],
         cwd=repo,
-        env=env,
+        env=launcher_env(),
         capture_output=True,
         text=True,
         timeout=600,

@@ -21,6 +21,12 @@ import tempfile
 from pathlib import Path
 
 import pytest
+from pantry_testing.fixture_repo import (
+    copy_into,
+    install_launcher,
+    launcher_env,
+    pants_toml_section,
+)
 
 PYRIGHT_VERSION = "1.1.414"
 UNRESOLVED = {"reportMissingImports", "reportMissingModuleSource"}
@@ -130,17 +136,6 @@ def lock_header(text: str) -> dict:
     return json.loads("\n".join(line[len("//") :] for line in lines))
 
 
-def pants_toml_section(text: str, name: str) -> str:
-    return text.split(f"[{name}]\n", 1)[1].split("\n[", 1)[0].strip()
-
-
-def copy_into(repo: Path, source: str, destination: str | None = None) -> None:
-    target = repo / (destination or source)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(source, target)
-    shutil.copymode(source, target)
-
-
 @pytest.fixture(scope="module")
 def repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     repo = tmp_path_factory.mktemp("ide-fixture")
@@ -169,36 +164,24 @@ def repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     for path, text in files.items():
         (repo / path).parent.mkdir(parents=True, exist_ok=True)
         (repo / path).write_text(text)
-    copy_into(repo, "pants")
-    for source in Path("build-support/launcher").glob("*.*"):
-        copy_into(repo, str(source))
+    install_launcher(repo)
     plugins = Path("build-support/plugins/pantry")
     for source in [
         plugins / "__init__.py",
         *plugins.glob("ide/*.py"),
         *plugins.glob("modern_python/*.py"),
+        # What this very test imports, so pyright over the copy resolves it too.
+        *Path("build-support/pantry_testing").glob("*.py"),
     ]:
         copy_into(repo, str(source))
     return repo
-
-
-def environment(**extra: str) -> dict[str, str]:
-    env = {
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "HOME": os.path.expanduser("~"),
-        "PYENV_ROOT": os.environ.get("PYENV_ROOT", os.path.expanduser("~/.pyenv")),
-    }
-    for name in ("PANTRY_CACHE_DIR", "XDG_CACHE_HOME"):
-        if name in os.environ:
-            env[name] = os.environ[name]
-    return {**env, **extra}
 
 
 def ide(repo: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         ["./pants", "--no-pantsd", "ide", *args],
         cwd=repo,
-        env=environment(**env),
+        env=launcher_env(**env),
         capture_output=True,
         text=True,
         timeout=900,
@@ -247,7 +230,7 @@ def pyright() -> Path:
             subprocess.run(
                 ["npm", "install", "--prefix", str(staging), "--no-save", "--no-audit",
                  "--no-fund", *cafile, f"pyright@{PYRIGHT_VERSION}"],
-                check=True, capture_output=True, env=environment(), timeout=600,
+                check=True, capture_output=True, env=launcher_env(), timeout=600,
             )  # fmt: skip
             shutil.rmtree(root, ignore_errors=True)
             os.replace(staging, root)
@@ -258,7 +241,7 @@ def run_pyright(pyright: Path, repo: Path) -> dict:
     result = subprocess.run(
         [str(pyright), "--outputjson", *CHECKED_TREES],
         cwd=repo,
-        env=environment(),
+        env=launcher_env(),
         capture_output=True,
         text=True,
         timeout=600,
