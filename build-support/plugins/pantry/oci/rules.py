@@ -269,6 +269,36 @@ def oci_tool_process(
     )
 
 
+async def run_oci_tool(
+    tool: OciTool,
+    command: tuple[str, ...],
+    input_digest: Digest,
+    description: str,
+    *,
+    on_failure: str,
+    output_directories: tuple[str, ...] = (),
+    output_files: tuple[str, ...] = (),
+    path: str | None = None,
+) -> Digest:
+    """Run the builder (`oci_tool_process`); its outputs, or `on_failure` and what it printed."""
+    result = await Get(
+        FallibleProcessResult,
+        Process,
+        oci_tool_process(
+            tool,
+            command,
+            input_digest,
+            description,
+            output_directories=output_directories,
+            output_files=output_files,
+            path=path,
+        ),
+    )
+    if result.exit_code != 0:
+        raise failure(on_failure, result)
+    return result.output_digest
+
+
 @rule(desc="Build an OCI base layer from pinned Debian packages")
 async def build_oci_base_layer(request: OciBaseLayerRequest, tool: OciTool) -> OciLayer:
     wrapped = await Get(
@@ -300,36 +330,31 @@ async def build_oci_base_layer(request: OciBaseLayerRequest, tool: OciTool) -> O
         )
     (pins_path,) = sources.snapshot.files
     input_digest = await Get(Digest, MergeDigests([tool.digest, sources.snapshot.digest]))
-    result = await Get(
-        FallibleProcessResult,
-        Process,
-        oci_tool_process(
-            tool,
-            (
-                "base-layer",
-                "--pins",
-                pins_path,
-                "--pins-path",
-                pins_path,
-                "--apt-get",
-                apt_get.first_path.path,
-                "--user",
-                target[OciBaseImageUserField].value,
-                "--uid",
-                str(target[OciBaseImageUidField].value),
-                "--out",
-                "base",
-            ),
-            input_digest,
-            f"Fetch, verify and layer the pinned packages of {request.address}",
-            output_directories=("base",),
-            output_files=("base.json",),
-            path="/usr/bin:/bin",
+    output_digest = await run_oci_tool(
+        tool,
+        (
+            "base-layer",
+            "--pins",
+            pins_path,
+            "--pins-path",
+            pins_path,
+            "--apt-get",
+            apt_get.first_path.path,
+            "--user",
+            target[OciBaseImageUserField].value,
+            "--uid",
+            str(target[OciBaseImageUidField].value),
+            "--out",
+            "base",
         ),
+        input_digest,
+        f"Fetch, verify and layer the pinned packages of {request.address}",
+        output_directories=("base",),
+        output_files=("base.json",),
+        path="/usr/bin:/bin",
+        on_failure=f"Cannot build the base image {request.address}",
     )
-    if result.exit_code != 0:
-        raise failure(f"Cannot build the base image {request.address}", result)
-    return await Get(OciLayer, ReadLayer(result.output_digest, "base"))
+    return await Get(OciLayer, ReadLayer(output_digest, "base"))
 
 
 @rule(desc="Build the third-party OCI layer of a pex_binary")
@@ -370,21 +395,16 @@ async def build_oci_third_party_layer(
     command += ["--comment", str(request.address)]
     if lock_path:
         command += ["--lock", lock_path, "--lock-path", lock_path]
-    result = await Get(
-        FallibleProcessResult,
-        Process,
-        oci_tool_process(
-            tool,
-            tuple(command),
-            input_digest,
-            f"Layer the third-party code of {request.address}, with its SBOM",
-            output_directories=("third_party",),
-            output_files=("third_party.json",),
-        ),
+    output_digest = await run_oci_tool(
+        tool,
+        tuple(command),
+        input_digest,
+        f"Layer the third-party code of {request.address}, with its SBOM",
+        output_directories=("third_party",),
+        output_files=("third_party.json",),
+        on_failure=f"Cannot build the third-party layer of {request.address}",
     )
-    if result.exit_code != 0:
-        raise failure(f"Cannot build the third-party layer of {request.address}", result)
-    layer = await Get(OciLayer, ReadLayer(result.output_digest, "third_party"))
+    layer = await Get(OciLayer, ReadLayer(output_digest, "third_party"))
     return OciThirdPartyLayer(layer, install_dir, for_package.request.include_source_files)
 
 
@@ -402,21 +422,16 @@ async def build_oci_first_party_layer(
     command += ["--comment", str(request.address), "--owner", str(request.owner)]
     for volume in request.volumes:
         command += ["--volume", volume]
-    result = await Get(
-        FallibleProcessResult,
-        Process,
-        oci_tool_process(
-            tool,
-            tuple(command),
-            input_digest,
-            f"Layer the first-party code of {request.address}",
-            output_directories=("first_party",),
-            output_files=("first_party.json",),
-        ),
+    output_digest = await run_oci_tool(
+        tool,
+        tuple(command),
+        input_digest,
+        f"Layer the first-party code of {request.address}",
+        output_directories=("first_party",),
+        output_files=("first_party.json",),
+        on_failure=f"Cannot build the first-party layer of {request.address}",
     )
-    if result.exit_code != 0:
-        raise failure(f"Cannot build the first-party layer of {request.address}", result)
-    return await Get(OciLayer, ReadLayer(result.output_digest, "first_party"))
+    return await Get(OciLayer, ReadLayer(output_digest, "first_party"))
 
 
 @rule(desc="Build the third-party and first-party OCI layers of a pex_binary")
@@ -484,20 +499,15 @@ async def build_oci_archive(request: OciArchiveRequest, tool: OciTool) -> Digest
     input_digest = await Get(
         Digest, MergeDigests([tool.digest, await Get(Digest, AddPrefix(request.layout, "layout"))])
     )
-    result = await Get(
-        FallibleProcessResult,
-        Process,
-        oci_tool_process(
-            tool,
-            ("archive", "--layout", "layout", "--out", request.path),
-            input_digest,
-            f"Write the oci-archive {request.path}",
-            output_files=(request.path,),
-        ),
+    output_digest = await run_oci_tool(
+        tool,
+        ("archive", "--layout", "layout", "--out", request.path),
+        input_digest,
+        f"Write the oci-archive {request.path}",
+        output_files=(request.path,),
+        on_failure=f"Cannot write the oci-archive {request.path}",
     )
-    if result.exit_code != 0:
-        raise failure(f"Cannot write the oci-archive {request.path}", result)
-    return result.output_digest
+    return output_digest
 
 
 @rule(desc="Package an OCI image layout")
