@@ -270,3 +270,17 @@ def image_layout(
         blob_path(manifest_digest): manifest_bytes,
     }
     return ImageLayout(files=files, manifest_digest=manifest_digest, config_digest=config_digest)
+
+
+def index_with_repository(index_json: bytes, repository: str) -> bytes:
+    """index.json with each tag's ref name qualified as REPOSITORY:TAG.
+
+    In a layout directory the ref name is the bare tag (`oci:DIR:latest`); in an `oci-archive`
+    that `podman load` reads, a bare tag would become the image's name (`localhost/latest`).
+    """
+    index = json.loads(index_json)
+    for manifest in index.get("manifests", ()):
+        tag = manifest.get("annotations", {}).get(REF_NAME)
+        if tag and ":" not in tag and "/" not in tag:
+            manifest["annotations"][REF_NAME] = f"{repository}:{tag}"
+    return canonical_json(index)

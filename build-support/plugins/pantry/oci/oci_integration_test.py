@@ -155,7 +155,7 @@ def test_the_oci_archive_holds_the_same_image(tmp_path: Path) -> None:
         tool("skopeo"),
         "copy",
         "--quiet",
-        f"oci-archive:{INDEX_ARCHIVE}:latest",
+        f"oci-archive:{INDEX_ARCHIVE}:pantry/index:latest",
         f"oci:{copy}:latest",
     )
     assert manifest_digest(copy) == manifest_digest(INDEX)
@@ -227,6 +227,12 @@ def podman(tmp_path_factory) -> Iterator[Podman]:
     finally:
         podman("rm", "--all", "--force", check=False)
         podman("rmi", "--all", "--force", check=False)
+
+
+def test_podman_load_names_the_archive_after_its_repository(podman: Podman) -> None:
+    loaded = podman("load", "-i", str(INDEX_ARCHIVE.resolve())).stdout
+    exists = podman("image", "exists", "localhost/pantry/index:latest", check=False)
+    assert exists.returncode == 0, loaded
 
 
 def test_the_index_image_runs_and_answers(podman: Podman) -> None:

@@ -492,6 +492,7 @@ def manifest_annotations(
 class OciArchiveRequest:
     layout: Digest  # the layout directory's files, at the root
     path: str  # where the tarball goes
+    repository: str  # its tags are named REPOSITORY:TAG inside
 
 
 @rule(desc="Write an oci-archive tarball")
@@ -501,7 +502,15 @@ async def build_oci_archive(request: OciArchiveRequest, tool: OciTool) -> Digest
     )
     output_digest = await run_oci_tool(
         tool,
-        ("archive", "--layout", "layout", "--out", request.path),
+        (
+            "archive",
+            "--layout",
+            "layout",
+            "--out",
+            request.path,
+            "--repository",
+            request.repository,
+        ),
         input_digest,
         f"Write the oci-archive {request.path}",
         output_files=(request.path,),
@@ -564,7 +573,7 @@ async def package_oci_image(field_set: OciImageFieldSet, oci: OciSubsystem) -> B
     digests = [await Get(Digest, AddPrefix(merged, output_path))]
     if field_set.archive.value:
         archive_path = f"{output_path}.tar"
-        digests.append(await Get(Digest, OciArchiveRequest(merged, archive_path)))
+        digests.append(await Get(Digest, OciArchiveRequest(merged, archive_path, repository)))
         artifacts.append(BuiltPackageArtifact(archive_path, (f"oci-archive of {address}",)))
     digest = await Get(Digest, MergeDigests(digests))
     return BuiltPackage(digest, tuple(artifacts))

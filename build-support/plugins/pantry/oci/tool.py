@@ -8,8 +8,9 @@
         (made from the lockfile).
     python tool.py source-layer --sources DIR --install-dir DIR [--volume DIR --owner N]
         the first-party layer: our stripped sources, plus the image's volume directories.
-    python tool.py archive --layout DIR --out FILE
-        writes an image layout directory as a reproducible `oci-archive` tarball.
+    python tool.py archive --layout DIR --out FILE [--repository NAME]
+        writes an image layout directory as a reproducible `oci-archive` tarball, its tags
+        named NAME:TAG (what `podman load` calls the image).
 
 Each layer is written as `<out>/blobs/sha256/<hex>` plus `<out>.json` (digest, size,
 diff_id). Failures print one clear message to stderr and exit 1, never a traceback.
@@ -26,7 +27,15 @@ import subprocess
 import sys
 
 from pantry.oci.debian import REPIN_HINT, DebError, Pin, PinsError, base_root_fs, parse_pins
-from pantry.oci.layout import Entry, Layer, blob_path, build_layer, canonical_json, tar_bytes
+from pantry.oci.layout import (
+    Entry,
+    Layer,
+    blob_path,
+    build_layer,
+    canonical_json,
+    index_with_repository,
+    tar_bytes,
+)
 from pantry.oci.pex_layers import directory_files, pex_files, rooted
 from pantry.oci.sbom import SBOM_PATH, SbomError, cyclonedx, deps_wheels, parse_lock, sha256_hex
 
@@ -126,6 +135,9 @@ def archive(args: argparse.Namespace) -> None:
                 entries[os.path.relpath(full, args.layout)] = Entry.file(f.read())
     if "index.json" not in entries:
         raise ToolError(f"{args.layout} is not an OCI image layout (no index.json)")
+    if args.repository:
+        index = index_with_repository(entries["index.json"].data, args.repository)
+        entries["index.json"] = Entry.file(index)
     os.makedirs(os.path.dirname(args.out) or ".", exist_ok=True)
     with open(args.out, "wb") as f:
         f.write(tar_bytes(entries))
@@ -162,6 +174,7 @@ def main(argv: list[str] | None = None) -> int:
     arc = commands.add_parser("archive")
     arc.add_argument("--layout", required=True)
     arc.add_argument("--out", required=True)
+    arc.add_argument("--repository", default="", help="name the tags REPOSITORY:TAG inside")
     arc.set_defaults(run=archive)
     args = parser.parse_args(argv)
     try:

@@ -160,3 +160,19 @@ def test_archive_is_reproducible_and_refuses_a_non_layout(tmp_path: Path, capsys
     (layout / "index.json").unlink()
     assert main(["archive", "--layout", str(layout), "--out", str(tmp_path / "c.tar")]) == 1
     assert "is not an OCI image layout (no index.json)" in capsys.readouterr().err
+
+
+def test_an_archive_names_its_tags_after_the_repository(tmp_path: Path) -> None:
+    layout = tmp_path / "layout"
+    layout.mkdir()
+    ref = {"org.opencontainers.image.ref.name": "latest"}
+    (layout / "index.json").write_text(json.dumps({"manifests": [{"annotations": ref}]}))
+    out = tmp_path / "a.tar"
+    assert main(["archive", "--layout", str(layout), "--out", str(out), "--repository", "p/i"]) == 0
+    with tarfile.open(out) as tar:
+        index = json.loads(tar.extractfile("index.json").read())
+    assert index["manifests"][0]["annotations"] == {
+        "org.opencontainers.image.ref.name": "p/i:latest"
+    }
+    # The layout directory itself keeps bare tags: `oci:DIR:latest` still names the image.
+    assert json.loads((layout / "index.json").read_text())["manifests"][0]["annotations"] == ref
