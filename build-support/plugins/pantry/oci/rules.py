@@ -299,6 +299,30 @@ async def run_oci_tool(
     return result.output_digest
 
 
+async def run_oci_layer_tool(
+    tool: OciTool,
+    command: tuple[str, ...],
+    input_digest: Digest,
+    description: str,
+    *,
+    layer: str,
+    on_failure: str,
+    path: str | None = None,
+) -> OciLayer:
+    """Run a builder command that writes the layer `layer` (see `ReadLayer`), and read it."""
+    output_digest = await run_oci_tool(
+        tool,
+        command,
+        input_digest,
+        description,
+        on_failure=on_failure,
+        output_directories=(layer,),
+        output_files=(f"{layer}.json",),
+        path=path,
+    )
+    return await Get(OciLayer, ReadLayer(output_digest, layer))
+
+
 @rule(desc="Build an OCI base layer from pinned Debian packages")
 async def build_oci_base_layer(request: OciBaseLayerRequest, tool: OciTool) -> OciLayer:
     wrapped = await Get(
@@ -330,7 +354,7 @@ async def build_oci_base_layer(request: OciBaseLayerRequest, tool: OciTool) -> O
         )
     (pins_path,) = sources.snapshot.files
     input_digest = await Get(Digest, MergeDigests([tool.digest, sources.snapshot.digest]))
-    output_digest = await run_oci_tool(
+    return await run_oci_layer_tool(
         tool,
         (
             "base-layer",
@@ -349,12 +373,10 @@ async def build_oci_base_layer(request: OciBaseLayerRequest, tool: OciTool) -> O
         ),
         input_digest,
         f"Fetch, verify and layer the pinned packages of {request.address}",
-        output_directories=("base",),
-        output_files=("base.json",),
+        layer="base",
         path="/usr/bin:/bin",
         on_failure=f"Cannot build the base image {request.address}",
     )
-    return await Get(OciLayer, ReadLayer(output_digest, "base"))
 
 
 @rule(desc="Build the third-party OCI layer of a pex_binary")
@@ -395,16 +417,14 @@ async def build_oci_third_party_layer(
     command += ["--comment", str(request.address)]
     if lock_path:
         command += ["--lock", lock_path, "--lock-path", lock_path]
-    output_digest = await run_oci_tool(
+    layer = await run_oci_layer_tool(
         tool,
         tuple(command),
         input_digest,
         f"Layer the third-party code of {request.address}, with its SBOM",
-        output_directories=("third_party",),
-        output_files=("third_party.json",),
+        layer="third_party",
         on_failure=f"Cannot build the third-party layer of {request.address}",
     )
-    layer = await Get(OciLayer, ReadLayer(output_digest, "third_party"))
     return OciThirdPartyLayer(layer, install_dir, for_package.request.include_source_files)
 
 
@@ -422,16 +442,14 @@ async def build_oci_first_party_layer(
     command += ["--comment", str(request.address), "--owner", str(request.owner)]
     for volume in request.volumes:
         command += ["--volume", volume]
-    output_digest = await run_oci_tool(
+    return await run_oci_layer_tool(
         tool,
         tuple(command),
         input_digest,
         f"Layer the first-party code of {request.address}",
-        output_directories=("first_party",),
-        output_files=("first_party.json",),
+        layer="first_party",
         on_failure=f"Cannot build the first-party layer of {request.address}",
     )
-    return await Get(OciLayer, ReadLayer(output_digest, "first_party"))
 
 
 @rule(desc="Build the third-party and first-party OCI layers of a pex_binary")
