@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
-from typing import Iterable, Optional
+from typing import AbstractSet, Iterable, Optional
 
 TEST_DIRS = ("tests", "test", "testing")
 DOC_DIRS = ("docs", "doc", "documentation")
@@ -57,7 +57,7 @@ class Layout:
             return self.moves[path]
         if path in self.dropped or JUNK.search(path):
             return None
-        return _destination(path, self.kind == "src", set(self.packages), self.with_infra)
+        return _destination(path, self.kind == "src", self.packages, self.with_infra)
 
     @property
     def top_level(self) -> list[str]:
@@ -117,7 +117,7 @@ def plan_layout(files: Iterable[str], *, with_infra: bool, empty: Iterable[str] 
 
 
 def _destination(
-    path: str, src_layout: bool, packages: set[str], with_infra: bool
+    path: str, src_layout: bool, packages: AbstractSet[str], with_infra: bool
 ) -> Optional[str]:
     parts = PurePosixPath(path).parts
     top, name = parts[0], parts[-1]

@@ -69,8 +69,6 @@ class StepError(Exception):
 @dataclass
 class Plan:
     repo: Path
-    tree: str
-    name: str
     source: str
     staged: Staged
     meta: ProjectMetadata
@@ -83,7 +81,7 @@ class Plan:
 
     @property
     def dest(self) -> str:
-        return f"{self.tree}/{self.name}"
+        return self.info.path
 
 
 def parse_args(argv: Sequence[str]) -> argparse.Namespace:
@@ -173,16 +171,14 @@ def make_plan(
     notes = list(layout.notes) + list(meta.notes)
     version = meta.version
     if not version:
-        candidates = [f"{layout.top_level[0]}/__init__.py", f"{layout.top_level[0]}.py"]
-        for candidate in candidates if layout.top_level else []:
-            source_path = next(
-                (s for s, d in layout.moves.items() if d == f"src/{candidate}"), None
-            )
-            version = module_version(
-                staged.root, staged.root / source_path if source_path else None
-            )
-            if version:
-                break
+        # __version__ of the first package or module, read where it is in the source.
+        source_of = {destination: source for source, destination in layout.moves.items()}
+        top = layout.top_level[0]
+        for candidate in (f"src/{top}/__init__.py", f"src/{top}.py"):
+            if candidate in source_of:
+                version = module_version(staged.root / source_of[candidate])
+                if version:
+                    break
     if not version and tree == "libs/shared":
         version = "0.0.0"
         notes.append("no version found in the metadata; the distribution says 0.0.0: fix it")
@@ -208,13 +204,11 @@ def make_plan(
     )
     builds = generate_build_files(house_files, info)
     pytest_config = read_pytest_config(staged.root)
+    extra_files = {}
     if pytest_config:
-        text, pytest_notes = render_pytest_ini(*pytest_config)
+        extra_files["pytest.ini"], pytest_notes = render_pytest_ini(*pytest_config)
         notes += pytest_notes
-    plan = Plan(repo, tree, name, source, staged, meta, layout, merge, builds, info, notes)
-    if pytest_config:
-        plan.extra_files["pytest.ini"] = text
-    return plan
+    return Plan(repo, source, staged, meta, layout, merge, builds, info, notes, extra_files)
 
 
 def _read(path: Path) -> str:
@@ -333,7 +327,7 @@ class Adoption:
     def merge_history(self) -> None:
         """Upstream history rewritten to the house paths under TREE/NAME/, then merged."""
         plan, repo = self.plan, self.plan.repo
-        prefix, ref = f"{plan.dest}/", f"refs/adopt/{plan.name}"
+        prefix, ref = f"{plan.dest}/", f"refs/adopt/{plan.info.name}"
         export = subprocess.run(
             ["git", "-C", str(plan.staged.git_dir), "fast-export", "--signed-tags=strip",
              "--tag-of-filtered-object=drop", "--reencode=yes", "HEAD"],
@@ -414,7 +408,7 @@ def summary(plan: Plan, adoption: Optional[Adoption], *, dry_run: bool) -> str:
     lines.append(
         f"  tests: {_count(len(tests), 'file')}, {_count(test_functions, 'test function')}"
     )
-    if plan.tree == "libs/shared":
+    if plan.info.tree == "libs/shared":
         lines.append(f"  pythons: {', '.join(supported_pythons(plan.info.requires_python))}")
     lines.append(
         f"  metadata from: {', '.join(plan.meta.sources) or 'nothing (no metadata files)'}"

@@ -22,6 +22,7 @@ from adopt.requirements import (
     Requirement,
     RequirementError,
     Version,
+    canonical_name,
     parse_requirement,
     requirement_lines,
     satisfiable_together,
@@ -91,7 +92,7 @@ def locked_versions(lock_text: str) -> dict[str, str]:
     for resolve in data.get("locked_resolves", []):
         for locked in resolve.get("locked_requirements", []):
             versions[locked["project_name"]] = locked["version"]
-    return {parse_requirement(name).key: version for name, version in versions.items()}
+    return {canonical_name(name): version for name, version in versions.items()}
 
 
 def plan_merge(

@@ -16,7 +16,7 @@ import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Optional
+from typing import Any, Iterable
 
 from adopt.merge import Declared
 from adopt.requirements import RequirementError, parse_requirement, requirement_lines
@@ -248,9 +248,9 @@ def _read_requirements_files(root: Path, meta: ProjectMetadata) -> None:
         meta.add(_lines(text), relative, kind)
 
 
-def module_version(root: Path, module: Optional[Path]) -> str:
+def module_version(module: Path) -> str:
     """`__version__ = "..."` of a module (a package's __init__.py), if it is a literal."""
-    if module is None or not module.is_file():
+    if not module.is_file():
         return ""
     try:
         tree = ast.parse(module.read_text(encoding="utf-8"))

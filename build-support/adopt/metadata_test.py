@@ -162,5 +162,5 @@ def test_bad_pyproject_is_an_error(tmp_path: Path) -> None:
 
 def test_module_version(tmp_path: Path) -> None:
     write(tmp_path, {"pkg/__init__.py": '"""Doc."""\n__version__ = "2.0"\n'})
-    assert module_version(tmp_path, tmp_path / "pkg/__init__.py") == "2.0"
-    assert module_version(tmp_path, tmp_path / "missing.py") == ""
+    assert module_version(tmp_path / "pkg/__init__.py") == "2.0"
+    assert module_version(tmp_path / "missing.py") == ""
