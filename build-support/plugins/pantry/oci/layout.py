@@ -132,9 +132,6 @@ class Layer:
     def size(self) -> int:
         return len(self.blob)
 
-    def descriptor(self) -> dict:
-        return {"mediaType": MEDIA_TYPE_LAYER, "digest": self.digest, "size": self.size}
-
     def metadata(self) -> dict:
         """What a Pants rule needs to reference this layer without reading the blob."""
         return {

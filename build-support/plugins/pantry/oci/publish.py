@@ -75,7 +75,7 @@ async def push_oci_image(request: PublishOciImageRequest, oci: OciSubsystem) -> 
                 )
             ]
         )
-    repository = field_set.repository.value or address.target_name
+    repository = field_set.repository.value
     refs = image_refs(str(address), repository, field_set.image_tags.value or (), oci.registry)
     env = await Get(EnvironmentVars, EnvironmentVarsRequest(["PATH", *CREDENTIAL_ENV]))
     skopeo = await Get(

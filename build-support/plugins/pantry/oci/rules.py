@@ -197,7 +197,6 @@ class OciPexLayers:
     third_party: OciLayer
     first_party: OciLayer
     install_dir: str
-    sbom_digest: str
 
 
 @rule(desc="Prepare the OCI image builder", level=LogLevel.DEBUG)
@@ -465,9 +464,7 @@ async def build_oci_pex_layers(request: OciPexLayersRequest) -> OciPexLayers:
             third_party.include_sources,
         ),
     )
-    return OciPexLayers(
-        third_party.layer, first_party, third_party.install_dir, third_party.layer.sbom_digest
-    )
+    return OciPexLayers(third_party.layer, first_party, third_party.install_dir)
 
 
 def check_kind(address: Address, alias: str, target: Target, expected: type[Target]) -> None:
@@ -569,10 +566,10 @@ async def package_oci_image(field_set: OciImageFieldSet, oci: OciSubsystem) -> B
         volumes=volumes,
         architecture=base.architecture or "amd64",
         annotations=manifest_annotations(
-            address, pex.sbom_digest, env_vars.get(REVISION_ENV) or None, oci.source_url
+            address, pex.third_party.sbom_digest, env_vars.get(REVISION_ENV) or None, oci.source_url
         ),
     )
-    repository = field_set.repository.value or address.target_name
+    repository = field_set.repository.value
     layout = image_layout([layer.ref for layer in layers], config, field_set.image_tags.value or ())
     output_path = field_set.output_path.value_or_default(file_ending=None)
     layout_digest = await Get(
@@ -585,8 +582,8 @@ async def package_oci_image(field_set: OciImageFieldSet, oci: OciSubsystem) -> B
         f"layer {layer.ref.digest} {layer.ref.size:>10} B  {label}"
         for layer, label in zip(layers, (f"base {base_target.address}", *pex_labels))
     ]
-    if pex.sbom_digest:
-        log.append(f"sbom {pex.sbom_digest} at {SBOM_PATH}")
+    if pex.third_party.sbom_digest:
+        log.append(f"sbom {pex.third_party.sbom_digest} at {SBOM_PATH}")
     artifacts = [BuiltPackageArtifact(output_path, tuple(log))]
     digests = [await Get(Digest, AddPrefix(merged, output_path))]
     if field_set.archive.value:

@@ -11,7 +11,6 @@ Spec: https://cyclonedx.org/docs/1.5/json/ ; purl: https://github.com/package-ur
 
 from __future__ import annotations
 
-import hashlib
 import json
 import posixpath
 import re
@@ -27,10 +26,6 @@ ANNOTATION_SBOM_FORMAT = "dev.pantry.sbom.format"
 SBOM_FORMAT = "CycloneDX 1.5 JSON"
 
 _WHEEL_RE = re.compile(r"^(?P<name>[^-]+)-(?P<version>[^-]+)(-\d[^-]*)?-[^-]+-[^-]+-[^-]+\.whl$")
-
-
-def sha256_hex(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
 
 
 class SbomError(Exception):

@@ -228,8 +228,10 @@ class OciImageRepositoryField(StringField):
         """
     )
 
+    value: str
+
     @classmethod
-    def compute_value(cls, raw_value: Optional[str], address: Address) -> Optional[str]:
+    def compute_value(cls, raw_value: Optional[str], address: Address) -> str:
         value = super().compute_value(raw_value, address)
         if value is not None and not REPOSITORY_RE.match(value):
             raise invalid(
@@ -239,7 +241,8 @@ class OciImageRepositoryField(StringField):
                 "it must be an image repository: lowercase path components separated by '/', "
                 "optionally after a registry host, e.g. 'localhost:5000/pantry/index'",
             )
-        return value
+        # Packaging (the archive's tag names) and publishing must agree on this default.
+        return value if value is not None else address.target_name
 
 
 class OciImageTagsField(StringSequenceField):

@@ -34,10 +34,11 @@ from pantry.oci.layout import (
     build_layer,
     canonical_json,
     index_with_repository,
+    sha256_digest,
     tar_bytes,
 )
 from pantry.oci.pex_layers import directory_files, pex_files, rooted
-from pantry.oci.sbom import SBOM_PATH, SbomError, cyclonedx, deps_wheels, parse_lock, sha256_hex
+from pantry.oci.sbom import SBOM_PATH, SbomError, cyclonedx, deps_wheels, parse_lock
 
 DEBIAN_TO_OCI_ARCH = {"amd64": "amd64", "arm64": "arm64", "armhf": "arm", "i386": "386"}
 
@@ -115,7 +116,7 @@ def pex_layer(args: argparse.Namespace) -> None:
             lock = parse_lock(f.read(), lock_path)
         sbom = canonical_json(cyclonedx(deps_wheels(files), lock, lock_path, args.comment))
         entries[SBOM_PATH] = Entry.file(sbom)
-        extra["sbom_digest"] = "sha256:" + sha256_hex(sbom)
+        extra["sbom_digest"] = sha256_digest(sbom)
     write_layer(build_layer(entries, comment="third-party: " + args.comment), args.out, extra)
 
 
@@ -127,6 +128,8 @@ def source_layer(args: argparse.Namespace) -> None:
 
 
 def archive(args: argparse.Namespace) -> None:
+    # Unlike `directory_files`, every member is a plain 0644 file: the builder's blobs may
+    # carry an executable bit in the sandbox that the archive must not depend on.
     entries = {}
     for dirpath, dirnames, filenames in os.walk(args.layout):
         for filename in filenames:
