@@ -380,3 +380,20 @@ def test_a_cache_config_without_its_variables_is_one_clear_error(
     assert result.returncode == 1, result.stdout
     assert result.stdout.startswith(f"pantry: error: {expected}"), result.stdout
     assert "Traceback" not in result.stdout
+
+
+def test_a_toml_argument_is_not_taken_for_a_config_file(repo: Path) -> None:
+    # ci.toml reads an unset variable, but here it is only an argument, not a config file.
+    result = subprocess.run(
+        ["./pants", "--no-pantsd", "--version", "ci.toml"],
+        cwd=repo,
+        env=env_for_children(
+            PANTS_CONFIG_FILES="contributor.toml", PANTRY_REMOTE_CACHE="grpc://127.0.0.1:1"
+        ),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        timeout=PANTS_TIMEOUT,
+    )
+    assert result.returncode == 0, result.stdout
+    assert result.stdout.strip() == "2.17.1", result.stdout
