@@ -3,6 +3,9 @@
 Reads the JUnit XML reports `./pants test` writes (`[test].report`) and, optionally, the
 console log of that run, to count targets served from cache ("cached locally/remotely").
 
+Skipped tests are listed by reason under the table (pytest's skip message, e.g. "podman is not
+installed: ..."), so a check that could not run on this machine is visible, never silent.
+
 Exit status: 0 when tests ran and none failed; 1 when any failed or errored; 2 when there
 is no test result at all (so "nothing ran" never passes silently, unless --allow-empty).
 """
@@ -13,7 +16,7 @@ import argparse
 import re
 import sys
 import xml.etree.ElementTree as ElementTree
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -62,6 +65,40 @@ def count_report(path: Path, cached: bool = False) -> Counts:
         elif case.find("skipped") is not None:
             skipped += 1
     return Counts(total - failed - skipped, failed, skipped, targets=1, cached=int(cached))
+
+
+def skip_reasons(path: Path) -> Counter[str]:
+    """How many tests of one JUnit XML file were skipped, per one-line reason."""
+    try:
+        root = ElementTree.parse(path).getroot()
+    except ElementTree.ParseError:
+        return Counter()
+    reasons: Counter[str] = Counter()
+    for skipped in root.iter("skipped"):
+        message = (skipped.get("message") or skipped.text or "no reason given").strip()
+        reasons[message.splitlines()[0] if message else "no reason given"] += 1
+    return reasons
+
+
+def summarize_skips(reports_dir: Path) -> Counter[tuple[str, str]]:
+    """(project, reason) -> number of tests skipped for it, over every report."""
+    skips: Counter[tuple[str, str]] = Counter()
+    for path in sorted(reports_dir.rglob("*.xml")) if reports_dir.is_dir() else []:
+        project = project_of(path.name[: -len(".xml")])
+        for reason, count in skip_reasons(path).items():
+            skips[(project, reason)] += count
+    return skips
+
+
+def render_skips(skips: Counter[tuple[str, str]]) -> list[str]:
+    """One line per project and reason, most frequent first within a project."""
+    if not skips:
+        return []
+    ordered = sorted(skips.items(), key=lambda item: (item[0][0], -item[1], item[0][1]))
+    return [
+        "skipped, by reason:",
+        *(f"- {project}: {count} × {reason}" for (project, reason), count in ordered),
+    ]
 
 
 def report_stem(address: str) -> str:
@@ -140,10 +177,16 @@ def main(argv: list[str]) -> int:
     groups = summarize(args.reports_dir, cached)
     total = total_of(groups)
     table = render_table(groups)
+    skips = render_skips(summarize_skips(args.reports_dir))
     print("\n".join(table))
+    if skips:
+        print("\n".join(skips))
     if args.markdown:
         args.markdown.parent.mkdir(parents=True, exist_ok=True)
-        args.markdown.write_text("## Tests\n\n" + "\n".join(table) + f"\n\n{closing_line(total)}\n")
+        skip_text = "\n" + "\n".join(skips) + "\n" if skips else ""
+        args.markdown.write_text(
+            "## Tests\n\n" + "\n".join(table) + f"\n{skip_text}\n{closing_line(total)}\n"
+        )
     print(f"{total.targets} test targets, {total.cached} from cache")
     print(closing_line(total))
     if total.total == 0:

@@ -10,15 +10,18 @@ from ci.junit_summary import (
     main,
     project_of,
     python_of,
+    render_skips,
     render_table,
     summarize,
+    summarize_skips,
 )
 
 PASSING = """<?xml version="1.0"?>
 <testsuites><testsuite name="pytest" tests="3">
 <testcase classname="a" name="one"/>
 <testcase classname="a" name="two"/>
-<testcase classname="a" name="three"><skipped message="no"/></testcase>
+<testcase classname="a" name="three">
+<skipped message="podman is not installed: runs images"/></testcase>
 </testsuite></testsuites>"""
 
 FAILING = """<?xml version="1.0"?>
@@ -103,9 +106,28 @@ def test_markdown_for_the_job_summary(tmp_path: Path) -> None:
     assert main([str(tmp_path / "reports"), "--markdown", str(markdown)]) == 0
     text = markdown.read_text()
     assert "| services/index | default | 1 | 2 | 0 | 1 | 0 |" in text
+    assert "- services/index: 1 × podman is not installed: runs images" in text
     assert text.endswith("tests: 2 passed, 0 failed, 1 skipped\n")
 
 
 def test_missing_directory_means_nothing_ran(tmp_path: Path, capsys) -> None:
     assert main([str(tmp_path / "absent")]) == 2
     assert "nothing was tested" in capsys.readouterr().err
+
+
+def test_skips_are_listed_by_project_and_reason(tmp_path: Path) -> None:
+    two_skips = PASSING.replace(
+        'name="two"/>', 'name="two"><skipped message="no network"/></testcase>'
+    )
+    reports = write(tmp_path / "reports", {SERVICE: PASSING, SHARED_39: two_skips})
+    assert render_skips(summarize_skips(reports)) == [
+        "skipped, by reason:",
+        "- libs/shared/simplerepo: 1 × no network",
+        "- libs/shared/simplerepo: 1 × podman is not installed: runs images",
+        "- services/index: 1 × podman is not installed: runs images",
+    ]
+
+
+def test_no_skips_no_section(tmp_path: Path) -> None:
+    reports = write(tmp_path / "reports", {SHARED_39: FAILING})
+    assert render_skips(summarize_skips(reports)) == []
