@@ -69,7 +69,7 @@ class Skopeo:
 
 @dataclass(frozen=True)
 class SkopeoRequest:
-    pass
+    """Asks for the skopeo of `[oci].tools` (one for every image published)."""
 
 
 @rule(desc="Find the pinned skopeo")
