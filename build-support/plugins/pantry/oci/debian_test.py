@@ -8,10 +8,14 @@ from pantry.oci.debian import (
     DebError,
     Pin,
     PinsError,
+    ToolsTreeError,
     base_root_fs,
     deb_entries,
+    library_dirs,
     parse_pins,
     render_pins,
+    tools_tree,
+    wrapper_script,
 )
 
 SHA = "a" * 64
@@ -136,3 +140,53 @@ def test_base_root_fs() -> None:
     assert entries["etc/group"].data == b"root:x:0:\napp:x:1000:\n"
     assert entries["tmp"].mode == 0o1777
     assert "usr/bin/python3.11" in entries
+
+
+TOOL_DEB_FILES = {
+    "usr/bin/tool": b'#!/bin/sh\necho "$LD_LIBRARY_PATH|$*"\n',
+    "etc/tool.conf": b"conf\n",
+}
+LIB_DEB_FILES = {"usr/lib/x86_64-linux-gnu/libtool.so.1.2": b"ELF", "lib/x/libz.so": b"ELF"}
+
+
+def test_library_dirs() -> None:
+    entries = deb_entries(make_deb(LIB_DEB_FILES, symlinks={"usr/lib/y/libtool.so.1": "x"}))
+    entries.update(deb_entries(make_deb({"usr/lib/notalib.sock": b"", "usr/lib/z/a.so.x": b""})))
+    assert library_dirs(entries) == ("lib/x", "usr/lib/x86_64-linux-gnu", "usr/lib/y")
+
+
+def test_wrapper_script_quotes_fixed_arguments() -> None:
+    script = wrapper_script(["usr/bin/tool", "--conf", "{root}/etc/a b", '$HOME"`'], ["usr/lib"])
+    assert script.decode().splitlines()[3:] == [
+        'root="$here/../root"',
+        'LD_LIBRARY_PATH="$root/usr/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"',
+        "export LD_LIBRARY_PATH",
+        'exec "$root/usr/bin/tool" "--conf" "$root/etc/a b" "\\$HOME\\"\\`" "$@"',
+    ]
+    assert "LD_LIBRARY_PATH" not in wrapper_script(["usr/bin/tool"], []).decode()
+
+
+def test_tools_tree() -> None:
+    debs = [make_deb(TOOL_DEB_FILES), make_deb(LIB_DEB_FILES)]
+    entries = tools_tree(debs, {"t": ["usr/bin/tool", "{root}/etc/tool.conf"]}, PATH)
+    assert sorted(entries) == [
+        "bin/t",
+        "root/etc/tool.conf",
+        "root/lib/x/libz.so",
+        "root/usr/bin/tool",
+        "root/usr/lib/x86_64-linux-gnu/libtool.so.1.2",
+    ]
+    assert entries["bin/t"].mode == 0o755
+    assert entries["bin/t"].data == wrapper_script(
+        ["usr/bin/tool", "{root}/etc/tool.conf"], ["lib/x", "usr/lib/x86_64-linux-gnu"]
+    )
+
+
+@pytest.mark.parametrize("program", ["usr/bin/nope", "etc/tool.conf"])
+def test_tools_tree_needs_an_executable_of_the_packages(program: str) -> None:
+    with pytest.raises(ToolsTreeError) as e:
+        tools_tree([make_deb(TOOL_DEB_FILES)], {"t": [program]}, PATH)
+    assert str(e.value) == (
+        f"{PATH}: the program of 't', {program!r}, is not an executable file of the pinned "
+        "packages; pin the package that ships it, or name one of: usr/bin/tool"
+    )

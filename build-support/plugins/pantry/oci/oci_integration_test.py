@@ -1,11 +1,13 @@
 """The real service images, built by `./pants package` rules, checked with real tools.
 
-Validated with `umoci` and `oci-image-tool`, run with `podman` (+ `runc`), pushed with this
-backend's `publish` rule (skopeo) to a real registry (`docker-registry`) on 127.0.0.1 and
-pulled back by digest. All are Debian packages; build-support/ci/run installs them. Set
-PANTRY_SKIP_OCI_TOOLS=1 to skip the checks that need them; without it a missing tool fails
-the test, naming it. podman and the registry keep their state in the test's temporary
-directories and are stopped by their own pids.
+Validated with `umoci` and `oci-image-tool`, pushed with this backend's `publish` rule
+(skopeo) to a real registry (`docker-registry`) on 127.0.0.1 and pulled back by digest: the
+pinned Debian packages of //external/tools/oci, which Pants fetches, caches and puts in the
+sandbox (see BUILD), so they are always there. Run with `podman` + `runc`, the one exception:
+a container runtime needs host privileges (user namespaces, cgroups), so it is the host's.
+Without a working one those checks skip, with the reason; with
+PANTRY_REQUIRE_CONTAINER_RUNTIME=1 (CI) they fail instead. podman and the registry keep their
+state in the test's temporary directories and are stopped by their own pids.
 """
 
 from __future__ import annotations
@@ -22,26 +24,32 @@ from pathlib import Path
 from typing import Iterator
 
 import pytest
+from pantry.oci import debian_tools as oci_debian_tools
 from pantry.oci import publish as oci_publish
+from pantry.oci import rules as oci_rules
 from pantry.oci import target_types as oci_target_types
+from pantry.oci.debian_tools import DebianToolsTree, DebianToolsTreeRequest
 from pantry.oci.publish import PublishOciImageFieldSet, PublishOciImageRequest
 from pantry.oci.sbom import SBOM_PATH
+from pants.backend.python import register as python_backend
 from pants.core import register as core_backend
 from pants.core.goals.package import BuiltPackage, BuiltPackageArtifact
 from pants.core.goals.publish import PublishProcesses
 from pants.engine.addresses import Address
-from pants.engine.fs import Digest, PathGlobs
-from pants.engine.rules import QueryRule
-from pants.testutil.rule_runner import RuleRunner
+from pants.engine.fs import Digest, PathGlobs, RemovePrefix
+from pants.engine.rules import Get, QueryRule, rule
+from pants.testutil.rule_runner import RuleRunner, mock_console
 
-# runtime_package_dependencies puts the packaged layouts here (see BUILD).
+# runtime_package_dependencies puts the packaged layouts and the pinned tools here (see BUILD).
 INDEX = Path("services.index/image")
 INDEX_ARCHIVE = Path("services.index/image.tar")
 STATS = Path("services.stats/image")
+TOOLS = Path("external.tools.oci/oci")
+# Only for the container runtime, which is the host's (see the module docstring).
 SEARCH_PATH = os.pathsep.join(
     [os.environ.get("PATH", ""), "/usr/local/bin", "/usr/bin", "/bin", "/usr/sbin", "/sbin"]
 )
-SKIP = os.environ.get("PANTRY_SKIP_OCI_TOOLS") == "1"
+REQUIRE_RUNTIME = "PANTRY_REQUIRE_CONTAINER_RUNTIME"
 # podman runs images on this host only with these (see DESIGN.md: crun fails on its cgroups).
 PODMAN_FLAGS = (
     "--storage-driver=overlay",
@@ -54,16 +62,39 @@ PODMAN_RUN_FLAGS = ("--ulimit", "nofile=1024:20000", "--ulimit", "nproc=1024:409
 
 
 def tool(name: str) -> str:
+    """A pinned tool of //external/tools/oci, as Pants packaged it into the sandbox."""
+    path = TOOLS / "bin" / name
+    assert path.is_file(), f"{path} is missing: is //external/tools/oci in this test's BUILD?"
+    return str(path.resolve())
+
+
+def runtime(name: str) -> str:
+    """The host's `podman` or `runc`; a skip (or, under PANTRY_REQUIRE_CONTAINER_RUNTIME=1, a
+    failure) when it is missing or does not run."""
     path = shutil.which(name, path=SEARCH_PATH)
+    problem = f"{name} is not installed"
     if path:
-        return path
-    if SKIP:
-        pytest.skip(f"{name} not installed and PANTRY_SKIP_OCI_TOOLS=1")
-    pytest.fail(
-        f"{name} is not on PATH; install it (`apt-get install -y skopeo umoci oci-image-tool "
-        "podman runc docker-registry`, as build-support/ci/run does) or set "
-        "PANTRY_SKIP_OCI_TOOLS=1 to skip this check"
+        try:
+            probe = subprocess.run([path, "--version"], capture_output=True, text=True, timeout=60)
+            if probe.returncode == 0:
+                return path
+            problem = f"{path} --version exited {probe.returncode}"
+        except OSError as e:
+            problem = f"{path} does not run ({e})"
+    reason = (
+        f"{problem}: running images needs a privileged container runtime on the host "
+        "(apt-get install podman runc)"
     )
+    if os.environ.get(REQUIRE_RUNTIME) == "1":
+        pytest.fail(f"{reason}, and {REQUIRE_RUNTIME}=1 requires one")
+    pytest.skip(f"{reason}; {REQUIRE_RUNTIME}=1 (as in CI) makes this a failure")
+
+
+@pytest.mark.parametrize("name", ["skopeo", "umoci", "oci-image-tool", "docker-registry"])
+def test_the_pinned_tools_run(name: str) -> None:
+    """They run on a host that has none of them (and none of skopeo's extra libraries)."""
+    result = run(tool(name), "--version", env={"PATH": "/usr/bin:/bin"})
+    assert result.stdout.strip(), result.stderr
 
 
 def run(*argv: str, check: bool = True, **kwargs) -> subprocess.CompletedProcess:
@@ -193,7 +224,7 @@ class Podman:
         self.root = root
         self.images: dict[Path, str] = {}
         self.argv = (
-            tool("podman"),
+            runtime("podman"),
             "--root",
             str(root / "root"),
             "--runroot",
@@ -218,7 +249,7 @@ class Podman:
 
 @pytest.fixture(scope="module")
 def podman(tmp_path_factory) -> Iterator[Podman]:
-    tool("runc")
+    runtime("runc")
     root = tmp_path_factory.mktemp("podman")
     (root / "xdg").mkdir(mode=0o700)
     podman = Podman(root)
@@ -307,7 +338,7 @@ def test_python_in_the_image_trusts_the_ca_bundle(podman: Podman) -> None:
 
 @pytest.fixture(scope="module")
 def registry(tmp_path_factory) -> Iterator[str]:
-    """Debian's docker-registry on 127.0.0.1, storage in a temporary directory."""
+    """The pinned docker-registry on 127.0.0.1, storage in a temporary directory."""
     binary = tool("docker-registry")
     root = tmp_path_factory.mktemp("registry")
     port = free_port()
@@ -339,17 +370,38 @@ def registry(tmp_path_factory) -> Iterator[str]:
         log.close()
 
 
+@rule
+async def sandbox_tools_tree(request: DebianToolsTreeRequest) -> DebianToolsTree:
+    """The tree Pants already fetched for this test (TOOLS, copied into the build root), in
+    place of fetching the same pinned packages again."""
+    digest = await Get(Digest, PathGlobs(["tools-tree/**"]))
+    return DebianToolsTree(await Get(Digest, RemovePrefix(digest, "tools-tree")))
+
+
 @pytest.fixture(scope="module")
 def rule_runner() -> RuleRunner:
-    return RuleRunner(
+    rules = [
+        *oci_rules.rules(),
+        *oci_publish.rules(),
+        *oci_debian_tools.rules(),
+    ]
+    runner = RuleRunner(
         rules=[
             *core_backend.rules(),
-            *oci_publish.rules(),
+            *python_backend.rules(),
+            *(
+                r
+                for r in rules
+                if getattr(r, "func", None) is not oci_debian_tools.fetch_debian_tools_tree
+            ),
+            sandbox_tools_tree,
             QueryRule(PublishProcesses, [PublishOciImageRequest]),
             QueryRule(Digest, [PathGlobs]),
         ],
-        target_types=oci_target_types.target_types(),
+        target_types=[*oci_target_types.target_types(), *python_backend.target_types()],
     )
+    shutil.copytree(TOOLS, Path(runner.build_root) / "tools-tree", symlinks=True)
+    return runner
 
 
 def test_publish_pushes_every_tag_and_the_digest_survives(
@@ -370,12 +422,17 @@ def test_publish_pushes_every_tag_and_the_digest_survives(
             "svc/BUILD": (
                 'oci_image(name="image", base="//b", binary="//b", repository="pantry/index", '
                 'image_tags=["latest", "v1"])\n'
-            )
+            ),
+            # [oci].tools' default; the packages are the ones in the sandbox (sandbox_tools_tree).
+            "external/tools/oci/BUILD": (
+                'debian_tools(name="oci", binaries={"skopeo": ["usr/bin/skopeo", "--policy", '
+                '"{root}/etc/containers/policy.json"]})\n'
+            ),
+            "external/tools/oci/packages.lock": "skopeo 1 " + "0" * 64 + "\n",
         }
     )
     rule_runner.set_options(
-        [f"--oci-registry={registry}", "--oci-publish-args=['--dest-tls-verify=false']"],
-        env_inherit={"PATH"},
+        [f"--oci-registry={registry}", "--oci-publish-args=['--dest-tls-verify=false']"]
     )
     digest = rule_runner.request(Digest, [PathGlobs([f"{INDEX}/**"])])
     package = BuiltPackage(digest, (BuiltPackageArtifact(str(INDEX)),))
@@ -389,9 +446,10 @@ def test_publish_pushes_every_tag_and_the_digest_survives(
     ]
     for job in jobs:
         assert job.process is not None
-        # What `./pants publish` runs, in a directory holding the package, as its sandbox does.
-        process = job.process.process
-        run(*process.argv, env={"PATH": SEARCH_PATH, **process.env}, cwd=rule_runner.build_root)
+        # What `./pants publish` runs, by the engine: its sandbox, the pinned skopeo, no PATH.
+        with mock_console(rule_runner.options_bootstrapper) as (_, stdio):
+            result = rule_runner.run_interactive_process(job.process)
+            assert result.exit_code == 0, stdio.get_stdout() + stdio.get_stderr()
 
     expected = manifest_digest(INDEX)
     pulled = tmp_path / "pulled"

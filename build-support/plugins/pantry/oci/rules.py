@@ -322,6 +322,24 @@ async def run_oci_layer_tool(
     return await Get(OciLayer, ReadLayer(output_digest, layer))
 
 
+async def apt_get_path(what: str) -> str:
+    """The host's `apt-get` (/usr/bin or /bin; never the PATH), which fetches pinned packages."""
+    apt_get = await Get(
+        BinaryPaths, BinaryPathRequest(binary_name="apt-get", search_path=("/usr/bin", "/bin"))
+    )
+    if apt_get.first_path is None:
+        raise OciImageError(
+            softwrap(
+                f"""
+                {what} needs `apt-get` (it fetches the pinned packages with
+                `apt-get download NAME=VERSION`), and none is in /usr/bin or /bin. Build on a
+                Debian or Ubuntu host, or use a remote cache that has the result.
+                """
+            )
+        )
+    return apt_get.first_path.path
+
+
 @rule(desc="Build an OCI base layer from pinned Debian packages")
 async def build_oci_base_layer(request: OciBaseLayerRequest, tool: OciTool) -> OciLayer:
     wrapped = await Get(
@@ -330,27 +348,13 @@ async def build_oci_base_layer(request: OciBaseLayerRequest, tool: OciTool) -> O
     )
     target = wrapped.target
     pins_field = target[OciBaseImagePackagesField]
-    sources, apt_get = await MultiGet(
-        Get(HydratedSources, HydrateSourcesRequest(pins_field)),
-        Get(
-            BinaryPaths, BinaryPathRequest(binary_name="apt-get", search_path=("/usr/bin", "/bin"))
-        ),
-    )
+    sources = await Get(HydratedSources, HydrateSourcesRequest(pins_field))
     if not sources.snapshot.files:
         raise OciImageError(
             f"The `packages` file {pins_field.value!r} of {request.address} does not exist. "
             "Create it with one `NAME VERSION SHA256` line per Debian package."
         )
-    if apt_get.first_path is None:
-        raise OciImageError(
-            softwrap(
-                f"""
-                Building the base {request.address} needs `apt-get` (it fetches the pinned
-                packages with `apt-get download NAME=VERSION`), and none is in /usr/bin or /bin.
-                Build on a Debian or Ubuntu host, or use a remote cache that has the base layer.
-                """
-            )
-        )
+    apt_get = await apt_get_path(f"Building the base {request.address}")
     (pins_path,) = sources.snapshot.files
     input_digest = await Get(Digest, MergeDigests([tool.digest, sources.snapshot.digest]))
     return await run_oci_layer_tool(
@@ -362,7 +366,7 @@ async def build_oci_base_layer(request: OciBaseLayerRequest, tool: OciTool) -> O
             "--pins-path",
             pins_path,
             "--apt-get",
-            apt_get.first_path.path,
+            apt_get,
             "--user",
             target[OciBaseImageUserField].value,
             "--uid",

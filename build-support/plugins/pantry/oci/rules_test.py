@@ -2,35 +2,57 @@
 
 from __future__ import annotations
 
-import os
-
 import pytest
 from pantry.oci import register
-from pantry.oci.publish import PublishOciImageFieldSet, PublishOciImageRequest
+from pantry.oci.debian_tools import (
+    DebianToolsFieldSet,
+    DebianToolsTree,
+    DebianToolsTreeRequest,
+    fetch_debian_tools_tree,
+)
+from pantry.oci.publish import TOOLS_DIR, PublishOciImageFieldSet, PublishOciImageRequest
 from pantry.oci.rules import OciImageError, OciImageFieldSet, manifest_annotations
 from pants.backend.python import register as python_backend
 from pants.core import register as core_backend
 from pants.core.goals.package import BuiltPackage, BuiltPackageArtifact
 from pants.core.goals.publish import PublishProcesses
 from pants.engine.addresses import Address, Addresses
-from pants.engine.fs import EMPTY_DIGEST
+from pants.engine.fs import EMPTY_DIGEST, CreateDigest, Digest, DigestContents, FileContent
 from pants.engine.internals.scheduler import ExecutionError
-from pants.engine.rules import QueryRule
+from pants.engine.rules import Get, QueryRule, rule
 from pants.engine.target import Dependencies, DependenciesRequest
 from pants.testutil.rule_runner import RuleRunner, engine_error
+
+
+@rule
+async def fake_fetch_debian_tools_tree(request: DebianToolsTreeRequest) -> DebianToolsTree:
+    """Stands in for `apt-get download` (tool_test runs `tools-tree` with a fake apt-get, the
+    integration test uses the real pinned tree): `bin/NAME` that records its program."""
+    files = [
+        FileContent(f"bin/{name}", f"#!/bin/sh\n# {' '.join(argv)}\n".encode(), is_executable=True)
+        for name, argv in sorted(request.binaries.items())
+    ]
+    return DebianToolsTree(await Get(Digest, CreateDigest(files)))
 
 
 @pytest.fixture(scope="module")
 def rule_runner() -> RuleRunner:
     # One engine for the module: the Python backend's rule graph takes long to build.
+    backend = [
+        r for r in register.rules() if getattr(r, "func", None) is not fetch_debian_tools_tree
+    ]
+    assert len(backend) == len(register.rules()) - 1
     return RuleRunner(
         rules=[
             *core_backend.rules(),
             *python_backend.rules(),
-            *register.rules(),
+            *backend,
+            fake_fetch_debian_tools_tree,
             QueryRule(BuiltPackage, [OciImageFieldSet]),
+            QueryRule(BuiltPackage, [DebianToolsFieldSet]),
             QueryRule(Addresses, [DependenciesRequest]),
             QueryRule(PublishProcesses, [PublishOciImageRequest]),
+            QueryRule(DigestContents, [Digest]),
         ],
         target_types=[*register.target_types(), *python_backend.target_types()],
     )
@@ -44,6 +66,19 @@ oci_image(name="img", base="//ext:base", binary=":bin"{extra})
 """
 
 
+# `[oci].tools` defaults to //external/tools/oci, as in the repository.
+TOOLS_BUILD = """\
+debian_tools(
+    name="oci",
+    binaries={
+        "skopeo": ["usr/bin/skopeo", "--policy", "{root}/etc/containers/policy.json"],
+        "umoci": ["usr/bin/umoci"],
+    },
+)
+debian_tools(name="no-skopeo", binaries={"umoci": ["usr/bin/umoci"]})
+"""
+
+
 def setup(rule_runner: RuleRunner, extra: str = "") -> None:
     rule_runner.write_files(
         {
@@ -51,6 +86,8 @@ def setup(rule_runner: RuleRunner, extra: str = "") -> None:
             "ext/packages.lock": "libc6 2.36 " + "a" * 64 + "\n",
             "svc/BUILD": SVC_BUILD.format(extra=extra),
             "svc/main.py": "print('hi')\n",
+            "external/tools/oci/BUILD": TOOLS_BUILD,
+            "external/tools/oci/packages.lock": "skopeo 1.9 " + "b" * 64 + "\n",
         }
     )
 
@@ -169,15 +206,14 @@ def test_missing_base_names_the_field(rule_runner: RuleRunner) -> None:
 
 def publish(rule_runner: RuleRunner, extra: str, *options: str) -> PublishProcesses:
     setup(rule_runner, extra)
-    rule_runner.set_options(list(options), env_inherit={"PATH"})
+    rule_runner.set_options(list(options))
     target = rule_runner.get_target(Address("svc", target_name="img"))
     package = BuiltPackage(EMPTY_DIGEST, (BuiltPackageArtifact("svc/img"),))
     field_set = PublishOciImageFieldSet.create(target)
     return rule_runner.request(PublishProcesses, [PublishOciImageRequest(field_set, (package,))])
 
 
-def test_publish_runs_one_skopeo_copy_per_tag(rule_runner: RuleRunner) -> None:
-    (skopeo,) = [p for p in ("/usr/bin/skopeo", "/usr/local/bin/skopeo") if os.path.exists(p)]
+def test_publish_runs_one_pinned_skopeo_copy_per_tag(rule_runner: RuleRunner) -> None:
     processes = publish(
         rule_runner,
         ", repository='pantry/svc', image_tags=['v1', 'latest']",
@@ -188,7 +224,7 @@ def test_publish_runs_one_skopeo_copy_per_tag(rule_runner: RuleRunner) -> None:
         (
             (f"127.0.0.1:5000/pantry/svc:{tag}",),
             (
-                skopeo,
+                "{chroot}/__pantry_oci_tools/bin/skopeo",
                 "copy",
                 "--quiet",
                 "--dest-tls-verify=false",
@@ -198,6 +234,53 @@ def test_publish_runs_one_skopeo_copy_per_tag(rule_runner: RuleRunner) -> None:
         )
         for tag in ("latest", "v1")
     ]
+    # The sandbox holds the tree of the `[oci].tools` target, never a host path.
+    for job in processes:
+        assert job.process is not None
+        tools = job.process.process.immutable_input_digests
+        assert list(tools) == [TOOLS_DIR]
+        contents = {
+            c.path: c.content for c in rule_runner.request(DigestContents, [tools[TOOLS_DIR]])
+        }
+        assert contents["bin/skopeo"] == (
+            b"#!/bin/sh\n# usr/bin/skopeo --policy {root}/etc/containers/policy.json\n"
+        )
+
+
+def test_debian_tools_package(rule_runner: RuleRunner) -> None:
+    setup(rule_runner)
+    target = rule_runner.get_target(Address("external/tools/oci", target_name="oci"))
+    package = rule_runner.request(BuiltPackage, [DebianToolsFieldSet.create(target)])
+    (artifact,) = package.artifacts
+    assert artifact.relpath == "external.tools.oci/oci"
+    assert artifact.extra_log_lines == (
+        "external.tools.oci/oci/bin/skopeo",
+        "external.tools.oci/oci/bin/umoci",
+    )
+    paths = {c.path for c in rule_runner.request(DigestContents, [package.digest])}
+    assert paths == {"external.tools.oci/oci/bin/skopeo", "external.tools.oci/oci/bin/umoci"}
+
+
+@pytest.mark.parametrize(
+    "binaries, message",
+    [
+        ("{}", "The `binaries` field of t:t is FrozenDict({}), but it must name at least one"),
+        (
+            "{'skopeo': ['/usr/bin/skopeo']}",
+            "the program of 'skopeo' must be a relative path inside the packages",
+        ),
+        (
+            "{'skopeo': ['../skopeo']}",
+            "the program of 'skopeo' must be a relative path inside the packages",
+        ),
+        ("{'a b': ['usr/bin/x']}", "The `binaries` field of t:t is 'a b', but a program name"),
+    ],
+)
+def test_bad_debian_tools(rule_runner: RuleRunner, binaries: str, message: str) -> None:
+    rule_runner.write_files({"t/BUILD": f"debian_tools(name='t', binaries={binaries})\n"})
+    with pytest.raises(ExecutionError) as e:
+        rule_runner.get_target(Address("t", target_name="t"))
+    assert message in str(e.value)
 
 
 @pytest.mark.parametrize(
@@ -211,9 +294,20 @@ def test_publish_runs_one_skopeo_copy_per_tag(rule_runner: RuleRunner) -> None:
         ),
         (
             ", repository='127.0.0.1:5000/svc'",
-            ["--oci-skopeo-search-path=['/nonexistent']"],
-            "Cannot publish svc:img: `skopeo` is not on `[oci].skopeo_search_path` "
-            "(/nonexistent). Install it (`apt-get install skopeo`)",
+            ["--oci-tools=//external/tools/oci:no-skopeo"],
+            "Cannot publish: `[oci].tools` is '//external/tools/oci:no-skopeo', whose `binaries` "
+            "are umoci, but publishing runs `skopeo`.",
+        ),
+        (
+            ", repository='127.0.0.1:5000/svc'",
+            ["--oci-tools=//svc:bin"],
+            "the option `[oci].tools` ('//svc:bin') is 'svc:bin', a `pex_binary` target, but it "
+            "must be the address of a `debian_tools` target.",
+        ),
+        (
+            ", repository='127.0.0.1:5000/svc'",
+            ["--oci-tools=//nope:tools"],
+            "the option `[oci].tools`",
         ),
     ],
 )

@@ -28,12 +28,13 @@ class OciSubsystem(Subsystem):
             """
         ),
     )
-    skopeo_search_path = StrListOption(
-        default=["<PATH>", "/usr/bin", "/usr/local/bin"],
+    tools = StrOption(
+        default="//external/tools/oci",
         help=softwrap(
             """
-            Where to look for `skopeo` (`<PATH>` is the `PATH` of the environment Pants runs
-            in). Install it with `apt-get install skopeo`.
+            The address of the `debian_tools` target whose `skopeo` `./pants publish` runs:
+            pinned Debian packages, fetched into Pants' cache (never the host's PATH). Its
+            `binaries` must name `skopeo`.
             """
         ),
     )

@@ -1,5 +1,6 @@
-"""`oci_base_image` (a distroless root file system from pinned Debian packages) and
-`oci_image` (a service's PEX on a base, as an OCI image layout, without a Dockerfile)."""
+"""`oci_base_image` (a distroless root file system from pinned Debian packages),
+`oci_image` (a service's PEX on a base, as an OCI image layout, without a Dockerfile) and
+`debian_tools` (outside programs from pinned Debian packages, for tests and goals)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from pants.engine.target import (
     BoolField,
     Dependencies,
     DictStringToStringField,
+    DictStringToStringSequenceField,
     IntField,
     InvalidFieldException,
     SequenceField,
@@ -347,5 +349,81 @@ class OciImageTarget(Target):
     )
 
 
+# --- debian_tools ---------------------------------------------------------------------------
+
+TOOL_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+-]*$")
+
+
+class DebianToolsPackagesField(SingleSourceField):
+    alias = "packages"
+    default = "packages.lock"
+    required = False
+    help = help_text(
+        """
+        The pins file: one `NAME VERSION SHA256` line per Debian package (the sha256 of the
+        `.deb`): the programs' packages and the shared libraries they load that a minimal
+        Debian host lacks. Fetched with `apt-get download NAME=VERSION`, checked against their
+        sha256, unpacked with the standard library. Re-pin with
+        `./pants run build-support/plugins/pantry/oci:repin -- PATH/TO/packages.lock`.
+        """
+    )
+
+
+class DebianToolsBinariesField(DictStringToStringSequenceField):
+    alias = "binaries"
+    required = True
+    help = help_text(
+        """
+        The programs to provide: a name, and the program's path in the packages followed by
+        fixed arguments (`{root}` is the unpacked tree), e.g.
+        `{"skopeo": ["usr/bin/skopeo", "--policy", "{root}/etc/containers/policy.json"]}`.
+        Each becomes `bin/<name>` in the package, a script that runs the program with the
+        tree's shared libraries (`LD_LIBRARY_PATH`).
+        """
+    )
+
+    @classmethod
+    def compute_value(
+        cls, raw_value: Optional[dict[str, Iterable[str]]], address: Address
+    ) -> Optional[FrozenDict[str, tuple[str, ...]]]:
+        value = super().compute_value(raw_value, address)
+        if not value:
+            raise invalid(cls.alias, address, value, "it must name at least one program")
+        for name, argv in value.items():
+            if not TOOL_NAME_RE.match(name):
+                raise invalid(
+                    cls.alias, address, name, "a program name is a file name, e.g. 'skopeo'"
+                )
+            parts = argv[0].split("/") if argv else []
+            if not argv or argv[0].startswith("/") or ".." in parts:
+                raise invalid(
+                    cls.alias,
+                    address,
+                    dict(value),
+                    f"the program of {name!r} must be a relative path inside the packages "
+                    "(then its fixed arguments), e.g. ['usr/bin/skopeo']",
+                )
+        return value
+
+
+class DebianToolsTarget(Target):
+    alias = "debian_tools"
+    core_fields = (
+        *COMMON_TARGET_FIELDS,
+        DebianToolsPackagesField,
+        DebianToolsBinariesField,
+        OutputPathField,
+    )
+    help = help_text(
+        """
+        Outside programs from pinned Debian packages, for tests and goals: `./pants package`
+        writes `<output_path>/root/` (the packages, unpacked without dpkg) and
+        `<output_path>/bin/<name>` per program. Tests get it through
+        `runtime_package_dependencies`; `[oci].tools` names the one `./pants publish` runs
+        skopeo from. Nothing is taken from the host's PATH.
+        """
+    )
+
+
 def target_types():
-    return [OciBaseImageTarget, OciImageTarget]
+    return [OciBaseImageTarget, OciImageTarget, DebianToolsTarget]

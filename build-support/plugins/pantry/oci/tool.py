@@ -8,6 +8,10 @@
         (made from the lockfile).
     python tool.py source-layer --sources DIR --install-dir DIR [--volume DIR --owner N]
         the first-party layer: our stripped sources, plus the image's volume directories.
+    python tool.py tools-tree --pins FILE --apt-get PATH --binaries JSON --out DIR
+        `apt-get download NAME=VERSION` for every pin, checks each .deb against its sha256,
+        and unpacks them under DIR/root with one DIR/bin/NAME wrapper per program
+        (`debian_tools` targets: the outside programs tests and goals run).
     python tool.py archive --layout DIR --out FILE [--repository NAME]
         writes an image layout directory as a reproducible `oci-archive` tarball, its tags
         named NAME:TAG (what `podman load` calls the image).
@@ -26,7 +30,16 @@ import os
 import subprocess
 import sys
 
-from pantry.oci.debian import REPIN_HINT, DebError, Pin, PinsError, base_root_fs, parse_pins
+from pantry.oci.debian import (
+    REPIN_HINT,
+    DebError,
+    Pin,
+    PinsError,
+    ToolsTreeError,
+    base_root_fs,
+    parse_pins,
+    tools_tree,
+)
 from pantry.oci.layout import (
     Entry,
     Layer,
@@ -106,6 +119,34 @@ def base_layer(args: argparse.Namespace) -> None:
     )
 
 
+def write_tree(entries: dict[str, Entry], out: str) -> None:
+    """`entries` as real files, directories and symlinks under `out` (parents first)."""
+    for path, entry in sorted(entries.items()):
+        full = os.path.join(out, path)
+        os.makedirs(os.path.dirname(full), exist_ok=True)
+        if entry.kind == "dir":
+            os.makedirs(full, exist_ok=True)
+        elif entry.kind == "symlink":
+            os.symlink(entry.target, full)
+        else:
+            with open(full, "wb") as f:
+                f.write(entry.data)
+            os.chmod(full, entry.mode)
+
+
+def tools(args: argparse.Namespace) -> None:
+    where = args.pins_path or args.pins
+    with open(args.pins) as f:
+        pins = parse_pins(f.read(), where)
+    binaries = json.loads(args.binaries)
+    debs = [download(pin, args.apt_get, where) for pin in pins]
+    try:
+        entries = tools_tree(debs, binaries, where)
+    except DebError as e:
+        raise ToolError(f"{where}: cannot unpack a pinned package: {e}")
+    write_tree(entries, args.out)
+
+
 def pex_layer(args: argparse.Namespace) -> None:
     files = pex_files(args.pex)
     entries = rooted(files, args.install_dir)
@@ -174,6 +215,13 @@ def main(argv: list[str] | None = None) -> int:
     src.add_argument("--owner", type=int, default=65532, help="uid and gid owning --volume")
     src.add_argument("--out", default="first_party")
     src.set_defaults(run=source_layer)
+    tree = commands.add_parser("tools-tree")
+    tree.add_argument("--pins", required=True)
+    tree.add_argument("--pins-path", default="", help="the pins file's path in the repo")
+    tree.add_argument("--apt-get", default="apt-get")
+    tree.add_argument("--binaries", required=True, help='JSON: {"NAME": ["PROGRAM", ARG...]}')
+    tree.add_argument("--out", required=True)
+    tree.set_defaults(run=tools)
     arc = commands.add_parser("archive")
     arc.add_argument("--layout", required=True)
     arc.add_argument("--out", required=True)
@@ -182,7 +230,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         args.run(args)
-    except (ToolError, PinsError, DebError, SbomError) as e:
+    except (ToolError, PinsError, DebError, SbomError, ToolsTreeError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 1
     return 0

@@ -4,11 +4,12 @@ import hashlib
 import json
 import os
 import stat
+import subprocess
 import tarfile
 from pathlib import Path
 
 import pytest
-from pantry.oci.debian_test import make_deb
+from pantry.oci.debian_test import LIB_DEB_FILES, TOOL_DEB_FILES, make_deb
 from pantry.oci.tool import main
 
 DEB = make_deb({"usr/bin/python3.11": b"ELF"})
@@ -176,3 +177,63 @@ def test_an_archive_names_its_tags_after_the_repository(tmp_path: Path) -> None:
     }
     # The layout directory itself keeps bare tags: `oci:DIR:latest` still names the image.
     assert json.loads((layout / "index.json").read_text())["manifests"][0]["annotations"] == ref
+
+
+def test_tools_tree_runs_its_programs_from_anywhere(tmp_path: Path, capsys) -> None:
+    """`apt-get download` (faked), checked, unpacked; the wrapper finds its tree and libraries."""
+    debs = {"tool=1": make_deb(TOOL_DEB_FILES), "libtool=2": make_deb(LIB_DEB_FILES)}
+    cases = ""
+    for spec, deb in debs.items():
+        (tmp_path / f"{spec}.deb").write_bytes(deb)
+        cases += f"  {spec}) cp '{tmp_path}/{spec}.deb' {spec.replace('=', '_')}_all.deb ;;\n"
+    apt_get = tmp_path / "apt-get"
+    apt_get.write_text(f'#!/bin/sh\nfor spec; do case "$spec" in\n{cases}esac; done\n')
+    apt_get.chmod(0o755)
+    pins = "".join(
+        f"{spec.split('=')[0]} {spec.split('=')[1]} {hashlib.sha256(deb).hexdigest()}\n"
+        for spec, deb in debs.items()
+    )
+    work = tmp_path / "work"
+    work.mkdir()
+    (work / "packages.lock").write_text(pins)
+    binaries = json.dumps({"t": ["usr/bin/tool", "--conf", "{root}/etc/tool.conf"]})
+    argv = ["tools-tree", "--pins", str(work / "packages.lock"), "--apt-get", str(apt_get)]
+    argv += ["--binaries", binaries, "--out", str(work / "out")]
+    cwd = os.getcwd()
+    os.chdir(work)
+    try:
+        assert main(argv) == 0, capsys.readouterr().err
+    finally:
+        os.chdir(cwd)
+    assert sorted(p.name for p in (work / "out/bin").iterdir()) == ["t"]
+    # Run through a relative path from another directory, as a test or a sandbox would.
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    result = subprocess.run(
+        ["../work/out/bin/t", "a b"],
+        cwd=elsewhere,
+        capture_output=True,
+        text=True,
+        env={"PATH": "/usr/bin:/bin"},
+        check=True,
+    )
+    root = f"{os.path.realpath(elsewhere)}/../work/out/bin/../root"
+    assert result.stdout == (
+        f"{root}/lib/x:{root}/usr/lib/x86_64-linux-gnu|--conf {root}/etc/tool.conf a b\n"
+    )
+
+
+def test_tools_tree_with_a_missing_program_is_a_message(tmp_path: Path, fake_apt_get, capsys):
+    (tmp_path / "packages.lock").write_text(f"tiny 1.0 {GOOD}\n")
+    argv = ["tools-tree", "--pins", str(tmp_path / "packages.lock"), "--pins-path", "x/p.lock"]
+    argv += ["--apt-get", fake_apt_get, "--binaries", '{"t": ["usr/bin/t"]}', "--out", "out"]
+    cwd = os.getcwd()
+    os.chdir(tmp_path)
+    try:
+        assert main(argv) == 1
+    finally:
+        os.chdir(cwd)
+    assert capsys.readouterr().err == (
+        "error: x/p.lock: the program of 't', 'usr/bin/t', is not an executable file of the "
+        "pinned packages; pin the package that ships it, or name one of: usr/bin/python3.11\n"
+    )

@@ -1,0 +1,156 @@
+"""`debian_tools`: outside programs (skopeo, umoci, ...) from pinned Debian packages.
+
+One cacheable process of the stdlib-only builder (`tool.py tools-tree`) fetches the pinned
+`.deb`s with `apt-get download NAME=VERSION`, checks their sha256 and unpacks them, as the
+`oci_base_image` layer does; the rest is thin glue: `package` puts the tree in dist/ (and, via
+`runtime_package_dependencies`, in a test's sandbox), and `DebianToolsRequest` gives other
+rules (`publish`) the tree's digest.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from pantry.oci.debian import TOOLS_BIN
+from pantry.oci.rules import OciImageError, OciTool, apt_get_path, run_oci_tool
+from pantry.oci.target_types import (
+    DebianToolsBinariesField,
+    DebianToolsPackagesField,
+    DebianToolsTarget,
+)
+from pants.core.goals.package import (
+    BuiltPackage,
+    BuiltPackageArtifact,
+    OutputPathField,
+    PackageFieldSet,
+)
+from pants.engine.addresses import Address
+from pants.engine.fs import AddPrefix, Digest, MergeDigests, RemovePrefix
+from pants.engine.rules import Get, collect_rules, rule
+from pants.engine.target import (
+    HydratedSources,
+    HydrateSourcesRequest,
+    WrappedTarget,
+    WrappedTargetRequest,
+)
+from pants.engine.unions import UnionRule
+from pants.util.frozendict import FrozenDict
+
+TREE = "tools"
+
+
+@dataclass(frozen=True)
+class DebianToolsRequest:
+    address: Address
+    description_of_origin: str
+
+
+@dataclass(frozen=True)
+class DebianTools:
+    """The unpacked tree: `root/` (the packages) and `bin/<name>` for each of `names`."""
+
+    address: Address
+    digest: Digest
+    names: tuple[str, ...]
+
+    def program(self, prefix: str, name: str) -> str:
+        """The path of `name`'s wrapper when the tree is placed at `prefix`."""
+        return f"{prefix}/{TOOLS_BIN}/{name}"
+
+
+@dataclass(frozen=True)
+class DebianToolsTreeRequest:
+    """Fetch the packages pinned in `pins_path` (in `pins`) and write the wrappers."""
+
+    address: Address
+    pins: Digest
+    pins_path: str
+    binaries: FrozenDict[str, tuple[str, ...]]
+
+
+@dataclass(frozen=True)
+class DebianToolsTree:
+    digest: Digest
+
+
+@rule(desc="Fetch and unpack pinned Debian packages")
+async def fetch_debian_tools_tree(
+    request: DebianToolsTreeRequest, tool: OciTool
+) -> DebianToolsTree:
+    apt_get = await apt_get_path(f"Fetching the tools of {request.address}")
+    input_digest = await Get(Digest, MergeDigests([tool.digest, request.pins]))
+    argv = {name: list(program) for name, program in sorted(request.binaries.items())}
+    output = await run_oci_tool(
+        tool,
+        (
+            "tools-tree",
+            "--pins",
+            request.pins_path,
+            "--pins-path",
+            request.pins_path,
+            "--apt-get",
+            apt_get,
+            "--binaries",
+            json.dumps(argv, sort_keys=True),
+            "--out",
+            TREE,
+        ),
+        input_digest,
+        f"Fetch, verify and unpack the pinned packages of {request.address}",
+        output_directories=(TREE,),
+        path="/usr/bin:/bin",
+        on_failure=f"Cannot build the tools {request.address}",
+    )
+    return DebianToolsTree(await Get(Digest, RemovePrefix(output, TREE)))
+
+
+@rule(desc="Build a debian_tools target")
+async def build_debian_tools(request: DebianToolsRequest) -> DebianTools:
+    wrapped = await Get(
+        WrappedTarget,
+        WrappedTargetRequest(request.address, description_of_origin=request.description_of_origin),
+    )
+    target = wrapped.target
+    if not isinstance(target, DebianToolsTarget):
+        raise OciImageError(
+            f"{request.description_of_origin} is {request.address.spec!r}, a `{target.alias}` "
+            f"target, but it must be the address of a `{DebianToolsTarget.alias}` target."
+        )
+    pins_field = target[DebianToolsPackagesField]
+    binaries = target[DebianToolsBinariesField].value or FrozenDict()
+    sources = await Get(HydratedSources, HydrateSourcesRequest(pins_field))
+    if not sources.snapshot.files:
+        raise OciImageError(
+            f"The `packages` file {pins_field.value!r} of {request.address} does not exist. "
+            "Create it with one `NAME VERSION SHA256` line per Debian package."
+        )
+    (pins_path,) = sources.snapshot.files
+    tree = await Get(
+        DebianToolsTree,
+        DebianToolsTreeRequest(request.address, sources.snapshot.digest, pins_path, binaries),
+    )
+    return DebianTools(request.address, tree.digest, tuple(sorted(binaries)))
+
+
+@dataclass(frozen=True)
+class DebianToolsFieldSet(PackageFieldSet):
+    required_fields = (DebianToolsBinariesField,)
+
+    binaries: DebianToolsBinariesField
+    output_path: OutputPathField
+
+
+@rule(desc="Package pinned Debian tools")
+async def package_debian_tools(field_set: DebianToolsFieldSet) -> BuiltPackage:
+    tools = await Get(
+        DebianTools, DebianToolsRequest(field_set.address, f"the target {field_set.address}")
+    )
+    output_path = field_set.output_path.value_or_default(file_ending=None)
+    digest = await Get(Digest, AddPrefix(tools.digest, output_path))
+    programs = tuple(tools.program(output_path, name) for name in tools.names)
+    return BuiltPackage(digest, (BuiltPackageArtifact(output_path, programs),))
+
+
+def rules():
+    return [*collect_rules(), UnionRule(PackageFieldSet, DebianToolsFieldSet)]
