@@ -1,9 +1,11 @@
 """`./pants affected` on a small git fixture repo with the real launcher and plugins.
 
 One fixture repo and one pantsd serve every scenario (each resets the working tree), so
-Pants starts once, plus once after each of the last two scenarios, which change pants.toml
-and a plugin (pantsd restarts for those). The daemon is stopped by its pid at the end, even
-after a failure; the repo lives in the test's sandbox, so nothing outlives the test.
+Pants starts twice: once, and again for the last scenario, a plugin change (pantsd restarts
+when a file on its pythonpath or its config changes, so the global-input scenario before it
+edits pants.ci.toml, which no run here loads; global_inputs' patterns are unit-tested).
+The daemon is stopped by its pid at the end, even after a failure; the repo lives in the
+test's sandbox, so nothing outlives the test.
 """
 
 from __future__ import annotations
@@ -48,6 +50,7 @@ python-default = "3rdparty/python/default.lock"
 [python-infer]
 unowned_dependency_behavior = "error"
 """,
+    "pants.ci.toml": "# CI's settings, layered on pants.toml.\n[GLOBAL]\ncolors = false\n",
     "3rdparty/python/BUILD": 'python_requirements(name="reqs", source="reqs.txt")\n',
     "3rdparty/python/reqs.txt": "packaging\npytest\nrequests\n",
     "libs/internal/flags/src/flags/BUILD": "python_sources()\n",
@@ -200,11 +203,15 @@ def test_deep_lockfile_change_selects_only_that_requirements_dependents(clean: F
     ]
 
 
-# Last: pantsd restarts when pants.toml or a plugin changes (and again when it is restored).
-def test_pants_toml_change_selects_everything(clean: FixturePants) -> None:
-    edit(clean, "pants.toml", lambda text: text + "\n[test]\ntimeout_default = 60\n")
+def test_global_input_change_selects_everything(clean: FixturePants) -> None:
+    edit(clean, "pants.ci.toml", lambda text: text + "dynamic_ui = false\n")
     assert affected(clean) == ALL_TARGETS
+    assert affected(clean, "--why")[0].startswith(
+        "3rdparty/python:reqs#packaging: pants.ci.toml changed (CI's Pants configuration)"
+    )
 
+
+# Last: pantsd restarts when a plugin changes (and would again once it is restored).
 
 def test_plugin_change_selects_everything(clean: FixturePants) -> None:
     edit(clean, "build-support/plugins/pantry/affected/selection.py", lambda text: text + "\n")
