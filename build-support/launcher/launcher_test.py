@@ -42,7 +42,12 @@ def launcher(tmp_path: Path):
         return subprocess.run(
             ["./pants", *args],
             cwd=repo,
-            env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "PANTRY_CACHE_DIR": str(cache), **env},
+            env={
+                "PATH": "/usr/bin:/bin",
+                "HOME": str(tmp_path),
+                "PANTRY_CACHE_DIR": str(cache),
+                **env,
+            },
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,

@@ -152,7 +152,9 @@ class FixturePants:
 
 
 @contextmanager
-def pantsd_session(repo: Path, env: Mapping[str, str], timeout: float = 600) -> Iterator[FixturePants]:
+def pantsd_session(
+    repo: Path, env: Mapping[str, str], timeout: float = 600
+) -> Iterator[FixturePants]:
     """A `FixturePants` for `repo` whose pantsd is stopped on the way out, whatever happened."""
     pants = FixturePants(repo, dict(env), timeout=timeout)
     try:

@@ -188,7 +188,9 @@ def test_build_change_selects_that_target_and_dependents(clean: FixturePants) ->
     assert affected(clean) == ["services/svc/src/svc/app.py", "services/svc/tests/test_app.py"]
 
 
-def test_deep_lockfile_change_selects_only_that_requirements_dependents(clean: FixturePants) -> None:
+def test_deep_lockfile_change_selects_only_that_requirements_dependents(
+    clean: FixturePants,
+) -> None:
     # pluggy is only in pytest's closure: packaging and requests users are not affected.
     def downgrade_pluggy(text: str) -> str:
         start = text.index('"project_name": "pluggy"')
@@ -212,6 +214,7 @@ def test_global_input_change_selects_everything(clean: FixturePants) -> None:
 
 
 # Last: pantsd restarts when a plugin changes (and would again once it is restored).
+
 
 def test_plugin_change_selects_everything(clean: FixturePants) -> None:
     edit(clean, "build-support/plugins/pantry/affected/selection.py", lambda text: text + "\n")
