@@ -1,4 +1,9 @@
-"""The launcher's pin checks against the real package index and the real pex tool."""
+"""The launcher's pin checks with the real pip and the real pex tool.
+
+The tampered requirement is offered from a local directory (pip is told to use no index):
+pip checks a hash the same way wherever the file came from. The pex pin check downloads
+the hash-pinned pex wheel (from the launcher's cache when it is there).
+"""
 
 from __future__ import annotations
 
@@ -22,9 +27,13 @@ def env() -> dict[str, str]:
 def test_a_tampered_requirement_hash_is_refused(tmp_path: Path, env) -> None:
     tampered = tmp_path / "requirements.txt"
     tampered.write_text("ansicolors==1.1.8 \\\n    --hash=sha256:" + "0" * 64 + "\n")
+    links = tmp_path / "links"
+    links.mkdir()
+    (links / "ansicolors-1.1.8-py2.py3-none-any.whl").write_bytes(b"not the pinned wheel")
     target = tmp_path / "site"
+    offline = ["--no-index", "--find-links", str(links), "--target", str(target)]
     with pytest.raises(BootstrapError) as error:
-        pip_install(BASE_PYTHON, tampered, env, extra=["--target", str(target)])
+        pip_install(BASE_PYTHON, tampered, env, extra=offline)
     message = str(error.value)
     assert "THESE PACKAGES DO NOT MATCH THE HASHES" in message
     assert "restore the file from git" in message

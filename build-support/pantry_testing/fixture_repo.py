@@ -2,15 +2,22 @@
 
 An integration test runs in a sandbox that holds the build root's files at their paths; it
 copies what it needs into a temporary repository and runs ./pants there. These are the parts
-every such test needs: the launcher, the [pex-cli] pin, and an environment for the child.
+every such test needs: the launcher, the [pex-cli] pin, an environment for the child, and a
+pantsd per fixture repo (`pantsd_session`) that is always stopped by its own pid.
 """
 
 from __future__ import annotations
 
 import os
 import shutil
+import signal
+import subprocess
+import tempfile
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping
+from typing import Iterator, Mapping
 
 # What the nested launcher and Pants read from the environment, passed on when set: the
 # launcher's and Pants' caches (so a nested run is warm), pyenv's interpreters, index proxy.
@@ -56,3 +63,101 @@ def launcher_env(environ: Mapping[str, str] = os.environ, **extra: str) -> dict[
     }
     env.update({name: environ[name] for name in PASSED_ENV if environ.get(name)})
     return {**env, **extra}
+
+
+def sandbox_tempdir(prefix: str) -> Path:
+    """A new directory inside the test's working directory (its Pants sandbox).
+
+    Fixture repos live there rather than under /tmp, so whatever a killed test leaves behind
+    goes away with the sandbox, and a pantsd started in one stops by itself: pantsd exits
+    when its pid file disappears.
+    """
+    return Path(tempfile.mkdtemp(prefix=prefix, dir=Path.cwd())).resolve()
+
+
+def _process_state(pid: int) -> str | None:
+    """The one-letter state of a live process (`Z` for a zombie), or None when it is gone."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    return stat.rsplit(")", 1)[1].split()[0]
+
+
+def _alive(pid: int) -> bool:
+    state = _process_state(pid)
+    return state is not None and state not in ("Z", "X")
+
+
+def pantsd_pids(repo: Path) -> list[int]:
+    """The pids of pantsd processes serving `repo` (read from its pid files, then checked)."""
+    title = f"pantsd [{repo.resolve()}]"
+    pids = []
+    for pidfile in sorted(repo.glob(".pids/*/pantsd/pid")):
+        try:
+            pid = int(pidfile.read_text().strip())
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").strip()
+        except (OSError, ValueError):
+            continue
+        # pantsd titles itself `pantsd [BUILDROOT]`: a reused pid is someone else's process.
+        if cmdline.decode(errors="replace").startswith(title) and _alive(pid):
+            pids.append(pid)
+    return pids
+
+
+def stop_pantsd(repo: Path, grace: float = 15.0) -> None:
+    """Stop the pantsd of `repo` by its own pid: SIGTERM, then SIGKILL after `grace` seconds."""
+    for pid in pantsd_pids(repo):
+        for sig in (signal.SIGTERM, signal.SIGKILL):
+            try:
+                os.kill(pid, sig)
+            except ProcessLookupError:
+                break
+            deadline = time.monotonic() + grace
+            while _alive(pid) and time.monotonic() < deadline:
+                time.sleep(0.1)
+            if not _alive(pid):
+                break
+
+
+@dataclass
+class FixturePants:
+    """Runs the fixture repo's ./pants, by default with one pantsd kept warm across calls.
+
+    Every `./pants --no-pantsd` call pays Pants' whole start-up (rule graph and options:
+    20-30 s on a busy 2-core machine); with the daemon only the first call does, and later
+    calls take about a second. Use `pantsd_session` so the daemon is stopped, by its pid,
+    even when a test fails or times out.
+    """
+
+    repo: Path
+    env: Mapping[str, str]
+    timeout: float = 600
+    pantsd: bool = True
+
+    def __call__(
+        self, *args: str, env: Mapping[str, str] | None = None, timeout: float | None = None
+    ) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            ["./pants", "--pantsd" if self.pantsd else "--no-pantsd", *args],
+            cwd=self.repo,
+            env={**self.env, **(env or {})},
+            capture_output=True,
+            text=True,
+            timeout=timeout or self.timeout,
+        )
+
+    def stop(self) -> None:
+        stop_pantsd(self.repo)
+
+
+@contextmanager
+def pantsd_session(
+    repo: Path, env: Mapping[str, str], timeout: float = 600
+) -> Iterator[FixturePants]:
+    """A `FixturePants` for `repo` whose pantsd is stopped on the way out, whatever happened."""
+    pants = FixturePants(repo, dict(env), timeout=timeout)
+    try:
+        yield pants
+    finally:
+        pants.stop()

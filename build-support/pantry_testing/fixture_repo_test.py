@@ -1,10 +1,20 @@
 from __future__ import annotations
 
+import signal
 import stat
+import subprocess
 from pathlib import Path
 
 import pytest
-from pantry_testing.fixture_repo import install_launcher, launcher_env, pants_toml_section
+from pantry_testing.fixture_repo import (
+    install_launcher,
+    launcher_env,
+    pants_toml_section,
+    pantsd_pids,
+    pantsd_session,
+    sandbox_tempdir,
+    stop_pantsd,
+)
 
 PANTS_TOML = '[GLOBAL]\npants_version = "2.17.1"\n\n[pex-cli]\nversion = "v2.19.1"\n\n[python]\n'
 
@@ -49,3 +59,43 @@ def test_launcher_env_passes_only_what_the_launcher_reads() -> None:
         "PANTRY_CACHE_DIR": "/cache",
         "LANG": "C.UTF-8",
     }
+
+
+def fake_pantsd(repo: Path, title: str) -> subprocess.Popen:
+    """A sleeping process titled like a pantsd, with its pid where pantsd writes it."""
+    process = subprocess.Popen([title, "60"], executable="/bin/sleep")
+    pidfile = repo / ".pids" / "0123abcd" / "pantsd" / "pid"
+    pidfile.parent.mkdir(parents=True, exist_ok=True)
+    pidfile.write_text(f"{process.pid}\n")
+    return process
+
+
+def test_stop_pantsd_stops_the_repos_daemon_by_its_pid(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    daemon = fake_pantsd(repo, f"pantsd [{repo.resolve()}]")
+    try:
+        assert pantsd_pids(repo) == [daemon.pid]
+        with pantsd_session(repo, {}) as pants:
+            assert pants.repo == repo
+        assert daemon.wait(timeout=5) == -signal.SIGTERM
+        assert pantsd_pids(repo) == []
+    finally:
+        daemon.kill()
+
+
+def test_stop_pantsd_leaves_a_process_that_reused_the_pid_alone(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    other = fake_pantsd(repo, f"pantsd [{repo.resolve()}-other]")
+    try:
+        assert pantsd_pids(repo) == []
+        stop_pantsd(repo)
+        assert other.poll() is None
+    finally:
+        other.kill()
+        other.wait()
+
+
+def test_sandbox_tempdir_is_inside_the_working_directory(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    made = sandbox_tempdir("fixture-")
+    assert made.parent == tmp_path.resolve() and made.name.startswith("fixture-")

@@ -1,7 +1,11 @@
 """`./pants affected` on a small git fixture repo with the real launcher and plugins.
 
-One fixture repo serves every scenario (each resets the working tree). Pants runs without
-its daemon: a test killed mid-way (timeout, retry) must not leave one behind.
+One fixture repo and one pantsd serve every scenario (each resets the working tree), so
+Pants starts twice: once, and again for the last scenario, a plugin change (pantsd restarts
+when a file on its pythonpath or its config changes, so the global-input scenario before it
+edits pants.ci.toml, which no run here loads; global_inputs' patterns are unit-tested).
+The daemon is stopped by its pid at the end, even after a failure; the repo lives in the
+test's sandbox, so nothing outlives the test.
 """
 
 from __future__ import annotations
@@ -12,10 +16,13 @@ from typing import Iterator
 
 import pytest
 from pantry_testing.fixture_repo import (
+    FixturePants,
     copy_into,
     install_launcher,
     launcher_env,
     pants_toml_section,
+    pantsd_session,
+    sandbox_tempdir,
 )
 
 FILES = {
@@ -43,6 +50,7 @@ python-default = "3rdparty/python/default.lock"
 [python-infer]
 unowned_dependency_behavior = "error"
 """,
+    "pants.ci.toml": "# CI's settings, layered on pants.toml.\n[GLOBAL]\ncolors = false\n",
     "3rdparty/python/BUILD": 'python_requirements(name="reqs", source="reqs.txt")\n',
     "3rdparty/python/reqs.txt": "packaging\npytest\nrequests\n",
     "libs/internal/flags/src/flags/BUILD": "python_sources()\n",
@@ -87,8 +95,8 @@ def git(repo: Path, *args: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    repo = tmp_path_factory.mktemp("fixture")
+def repo() -> Path:
+    repo = sandbox_tempdir("affected-fixture-")
     pex_cli = pants_toml_section(Path("pants.toml").read_text(), "pex-cli")
     for path, text in FILES.items():
         (repo / path).parent.mkdir(parents=True, exist_ok=True)
@@ -108,41 +116,40 @@ def repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return repo
 
 
-def affected(repo: Path, *args: str) -> list[str]:
-    result = subprocess.run(
-        ["./pants", "--no-pantsd", "affected", "--base=HEAD", *args],
-        cwd=repo,
-        env=launcher_env(),
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert result.returncode == 0, result.stderr
-    return result.stdout.splitlines()
+@pytest.fixture(scope="module")
+def pants(repo: Path) -> Iterator[FixturePants]:
+    with pantsd_session(repo, launcher_env(), timeout=240) as pants:
+        yield pants
 
 
 @pytest.fixture
-def clean(repo: Path) -> Iterator[Path]:
-    yield repo
+def clean(repo: Path, pants: FixturePants) -> Iterator[FixturePants]:
+    yield pants
     git(repo, "checkout", "-q", "--", ".")
     git(repo, "clean", "-qfd", "-e", ".pantry", "-e", ".pids", "-e", ".pants.d")
 
 
-def edit(repo: Path, path: str, change) -> None:
-    target = repo / path
+def affected(pants: FixturePants, *args: str) -> list[str]:
+    result = pants("affected", "--base=HEAD", *args)
+    assert result.returncode == 0, result.stderr
+    return result.stdout.splitlines()
+
+
+def edit(pants: FixturePants, path: str, change) -> None:
+    target = pants.repo / path
     target.write_text(change(target.read_text()))
 
 
-def test_nothing_changed(clean: Path) -> None:
+def test_nothing_changed(clean: FixturePants) -> None:
     assert affected(clean) == []
 
 
-def test_leaf_change_selects_the_leaf(clean: Path) -> None:
+def test_leaf_change_selects_the_leaf(clean: FixturePants) -> None:
     edit(clean, "services/svc/tests/test_app.py", lambda text: text + "\n# more\n")
     assert affected(clean) == ["services/svc/tests/test_app.py"]
 
 
-def test_internal_lib_change_selects_its_dependents(clean: Path) -> None:
+def test_internal_lib_change_selects_its_dependents(clean: FixturePants) -> None:
     edit(clean, "libs/internal/flags/src/flags/__init__.py", lambda text: text + "OTHER = 1\n")
     assert affected(clean) == [
         "libs/internal/flags/src/flags/__init__.py",
@@ -156,7 +163,7 @@ def test_internal_lib_change_selects_its_dependents(clean: Path) -> None:
     ]
 
 
-def test_why_names_the_chain(clean: Path) -> None:
+def test_why_names_the_chain(clean: FixturePants) -> None:
     edit(clean, "services/svc/src/svc/app.py", lambda text: text + "\n")
     assert affected(clean, "--why") == [
         "services/svc/src/svc/app.py: services/svc/src/svc/app.py changed"
@@ -166,32 +173,24 @@ def test_why_names_the_chain(clean: Path) -> None:
     ]
 
 
-def test_deleted_test_file_selects_nothing_else(clean: Path) -> None:
-    (clean / "services/other/tests/test_main.py").unlink()
+def test_deleted_test_file_selects_nothing_else(clean: FixturePants) -> None:
+    (clean.repo / "services/other/tests/test_main.py").unlink()
     assert affected(clean) == []
 
 
-def test_pants_toml_change_selects_everything(clean: Path) -> None:
-    edit(clean, "pants.toml", lambda text: text + "\n[test]\ntimeout_default = 60\n")
-    assert affected(clean) == ALL_TARGETS
-
-
-def test_plugin_change_selects_everything(clean: Path) -> None:
-    edit(clean, "build-support/plugins/pantry/affected/selection.py", lambda text: text + "\n")
-    assert affected(clean) == ALL_TARGETS
-
-
-def test_comment_only_build_change_selects_nothing(clean: Path) -> None:
+def test_comment_only_build_change_selects_nothing(clean: FixturePants) -> None:
     edit(clean, "services/svc/src/svc/BUILD", lambda text: "# Sources.\n" + text + "\n\n")
     assert affected(clean) == []
 
 
-def test_build_change_selects_that_target_and_dependents(clean: Path) -> None:
+def test_build_change_selects_that_target_and_dependents(clean: FixturePants) -> None:
     edit(clean, "services/svc/src/svc/BUILD", lambda _: 'python_sources(tags=["web"])\n')
     assert affected(clean) == ["services/svc/src/svc/app.py", "services/svc/tests/test_app.py"]
 
 
-def test_deep_lockfile_change_selects_only_that_requirements_dependents(clean: Path) -> None:
+def test_deep_lockfile_change_selects_only_that_requirements_dependents(
+    clean: FixturePants,
+) -> None:
     # pluggy is only in pytest's closure: packaging and requests users are not affected.
     def downgrade_pluggy(text: str) -> str:
         start = text.index('"project_name": "pluggy"')
@@ -204,3 +203,19 @@ def test_deep_lockfile_change_selects_only_that_requirements_dependents(clean: P
         "3rdparty/python:reqs#pytest",
         "libs/internal/flags/tests/test_flags.py",
     ]
+
+
+def test_global_input_change_selects_everything(clean: FixturePants) -> None:
+    edit(clean, "pants.ci.toml", lambda text: text + "dynamic_ui = false\n")
+    assert affected(clean) == ALL_TARGETS
+    assert affected(clean, "--why")[0].startswith(
+        "3rdparty/python:reqs#packaging: pants.ci.toml changed (CI's Pants configuration)"
+    )
+
+
+# Last: pantsd restarts when a plugin changes (and would again once it is restored).
+
+
+def test_plugin_change_selects_everything(clean: FixturePants) -> None:
+    edit(clean, "build-support/plugins/pantry/affected/selection.py", lambda text: text + "\n")
+    assert affected(clean) == ALL_TARGETS

@@ -4,31 +4,77 @@ type checker (pyright, from the npm registry) over it.
 The fixture mirrors this repository's shape: a service on 3.11 (it imports `tomllib`), an
 internal and a shared lib, build-support code, and plugins in the `pantry-plugins` resolve,
 with one plugin backend (`checks`) whose core is in the default resolve, as import_rules' is.
-The tests share one fixture and run in file order: bad state first (nothing may be written),
-then the real export, pyright, the interpreters, idempotence and re-export.
+The tests share one fixture and one pantsd (Pants starts once, not once per run; the
+daemon is stopped by its pid at the end, even after a failure) and run in file order: bad
+state first (nothing may be written), then the real export, pyright, the interpreters,
+idempotence and re-export.
 
-pyright is installed once per version under the user's cache (~/.cache/pantry/pyright-<ver>).
+pyright comes from the npm registry, pinned by version and sha512 integrity in a package
+lock that `npm ci` checks (node and npm are README prerequisites). It is installed once per
+lock under the user's cache (~/.cache/pantry/pyright-<version>-<lock hash>).
 """
 
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import json
 import os
 import shutil
 import subprocess
 import tempfile
 from pathlib import Path
+from typing import Iterator
 
 import pytest
 from pantry_testing.fixture_repo import (
+    FixturePants,
     copy_into,
     install_launcher,
     launcher_env,
     pants_toml_section,
+    pantsd_session,
+    sandbox_tempdir,
 )
 
 PYRIGHT_VERSION = "1.1.414"
+# `npm install --package-lock-only pyright@VERSION`: npm ci refuses a tarball that does not
+# match these integrity hashes. fsevents is pyright's optional dependency on macOS only.
+PYRIGHT_PACKAGE = {
+    "name": "pantry-pyright",
+    "version": "0.0.0",
+    "private": True,
+    "dependencies": {"pyright": PYRIGHT_VERSION},
+}
+PYRIGHT_LOCK = {
+    "name": "pantry-pyright",
+    "version": "0.0.0",
+    "lockfileVersion": 3,
+    "requires": True,
+    "packages": {
+        "": {
+            "name": "pantry-pyright",
+            "version": "0.0.0",
+            "dependencies": {"pyright": PYRIGHT_VERSION},
+        },
+        "node_modules/fsevents": {
+            "version": "2.3.3",
+            "integrity": "sha512-5xoDfX+fL7faATnagmWPpbFtwh/R77WmMMqqHGS65C3vvB0YHrgF+B1YmZ3441tMj5n63k0212XNoJwzlhffQw==",  # noqa: E501
+            "license": "MIT",
+            "optional": True,
+            "os": ["darwin"],
+            "engines": {"node": "^8.16.0 || ^10.6.0 || >=11.0.0"},
+        },
+        "node_modules/pyright": {
+            "version": PYRIGHT_VERSION,
+            "integrity": "sha512-FPZZb51jepDX4eP7TEYDeNFtmE3WgwkkEcJpvH3/QmUSsj0EAy3LXu+xB4T/FWDejtsXlCfFr/rbWFjwuwuXww==",  # noqa: E501
+            "license": "MIT",
+            "bin": {"pyright": "index.js", "pyright-langserver": "langserver.index.js"},
+            "engines": {"node": ">=14.0.0"},
+            "optionalDependencies": {"fsevents": "~2.3.3"},
+        },
+    },
+}
 UNRESOLVED = {"reportMissingImports", "reportMissingModuleSource"}
 CHECKED_TREES = ("services", "libs", "build-support/plugins")
 DEFAULT_VENVS = "dist/export/python/virtualenvs/python-default"
@@ -137,8 +183,8 @@ def lock_header(text: str) -> dict:
 
 
 @pytest.fixture(scope="module")
-def repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    repo = tmp_path_factory.mktemp("ide-fixture")
+def repo() -> Path:
+    repo = sandbox_tempdir("ide-fixture-")
     default_lock = Path("3rdparty/python/default.lock").read_text()
     plugins_lock = Path("build-support/plugins/plugins.lock").read_text()
     default_header, plugins_header = lock_header(default_lock), lock_header(plugins_lock)
@@ -177,15 +223,14 @@ def repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return repo
 
 
-def ide(repo: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        ["./pants", "--no-pantsd", "ide", *args],
-        cwd=repo,
-        env=launcher_env(**env),
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
+@pytest.fixture(scope="module")
+def pants(repo: Path) -> Iterator[FixturePants]:
+    with pantsd_session(repo, launcher_env(), timeout=600) as pants:
+        yield pants
+
+
+def ide(pants: FixturePants, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    return pants("ide", *args, env=env)
 
 
 def snapshot(repo: Path) -> dict[str, bytes]:
@@ -216,22 +261,35 @@ SYSTEM_CA_BUNDLE = "/etc/ssl/certs/ca-certificates.crt"
 
 @pytest.fixture(scope="module")
 def pyright() -> Path:
-    """pyright@PYRIGHT_VERSION from the npm registry, installed once per user and version."""
-    root = cache_dir() / f"pyright-{PYRIGHT_VERSION}"
+    """pyright from the npm registry, checked against PYRIGHT_LOCK, installed once per lock."""
+    npm = shutil.which("npm", path=launcher_env()["PATH"])
+    if not npm:
+        pytest.fail(
+            "npm is not on PATH: the editor test type-checks with pyright, which needs node and "
+            "npm (a README prerequisite). Install them (e.g. `apt-get install nodejs npm`)."
+        )
+    lock_text = json.dumps(PYRIGHT_LOCK, indent=2) + "\n"
+    name = f"pyright-{PYRIGHT_VERSION}-{hashlib.sha256(lock_text.encode()).hexdigest()[:12]}"
+    root = cache_dir() / name
     executable = root / "node_modules" / ".bin" / "pyright"
     root.parent.mkdir(parents=True, exist_ok=True)
-    with open(root.parent / f".pyright-{PYRIGHT_VERSION}.lock", "w") as lock:
+    with open(root.parent / f".{name}.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if not executable.exists():
-            staging = Path(tempfile.mkdtemp(dir=root.parent, prefix=f".pyright-{PYRIGHT_VERSION}."))
+            staging = Path(tempfile.mkdtemp(dir=root.parent, prefix=f".{name}."))
+            (staging / "package.json").write_text(json.dumps(PYRIGHT_PACKAGE, indent=2) + "\n")
+            (staging / "package-lock.json").write_text(lock_text)
             # TLS trust from the system bundle (as pants.toml's ca_certs_path), not from
             # whatever npm configuration the host's HOME happens to hold.
             cafile = ["--cafile", SYSTEM_CA_BUNDLE] if os.path.isfile(SYSTEM_CA_BUNDLE) else []
-            subprocess.run(
-                ["npm", "install", "--prefix", str(staging), "--no-save", "--no-audit",
-                 "--no-fund", *cafile, f"pyright@{PYRIGHT_VERSION}"],
-                check=True, capture_output=True, env=launcher_env(), timeout=600,
+            installed = subprocess.run(
+                [npm, "ci", "--prefix", str(staging), "--no-audit", "--no-fund",
+                 "--ignore-scripts", *cafile],
+                capture_output=True, text=True, env=launcher_env(), timeout=600,
             )  # fmt: skip
+            if installed.returncode != 0:
+                shutil.rmtree(staging, ignore_errors=True)
+                pytest.fail(f"npm ci of the pinned pyright failed:\n{installed.stderr}")
             shutil.rmtree(root, ignore_errors=True)
             os.replace(staging, root)
     return executable
@@ -265,11 +323,11 @@ def venv(repo: Path, venvs: str) -> Path:
     return found
 
 
-def test_settings_that_are_not_json_stop_everything(repo: Path) -> None:
+def test_settings_that_are_not_json_stop_everything(repo: Path, pants: FixturePants) -> None:
     settings = repo / ".vscode/settings.json"
     settings.parent.mkdir()
     settings.write_text('{\n  // mine\n  "editor.rulers": [100]\n}\n')
-    result = ide(repo)
+    result = ide(pants)
     assert result.returncode == 1, result.stderr
     assert (
         "ide: .vscode/settings.json:2:3: not valid JSON (Expecting property name enclosed in"
@@ -290,9 +348,11 @@ def only_python39(tmp_path: Path) -> str:
     return json.dumps([str(tmp_path)])
 
 
-def test_a_missing_interpreter_stops_everything(repo: Path, only_python39: str) -> None:
+def test_a_missing_interpreter_stops_everything(
+    repo: Path, pants: FixturePants, only_python39: str
+) -> None:
     before = snapshot(repo)
-    result = ide(repo, PANTS_PYTHON_BOOTSTRAP_SEARCH_PATH=only_python39)
+    result = ide(pants, PANTS_PYTHON_BOOTSTRAP_SEARCH_PATH=only_python39)
     assert result.returncode == 1, result.stderr
     assert (
         "ide: No Python interpreter for resolve `python-default`: its editor venv needs"
@@ -302,8 +362,8 @@ def test_a_missing_interpreter_stops_everything(repo: Path, only_python39: str) 
     assert snapshot(repo) == before
 
 
-def test_ide_exports_venvs_and_merges_settings(repo: Path) -> None:
-    result = ide(repo)
+def test_ide_exports_venvs_and_merges_settings(repo: Path, pants: FixturePants) -> None:
+    result = ide(pants)
     assert result.returncode == 0, result.stderr
     default, plugins = venv(repo, DEFAULT_VENVS), venv(repo, PLUGIN_VENVS)
     assert default.name.startswith("3.11.") and plugins.name.startswith("3.9.")
@@ -364,20 +424,20 @@ def test_exported_interpreters_import_first_party_code(repo: Path, venvs: str, m
         assert path.startswith(f"{repo}/"), (module, path)
 
 
-def test_ide_is_idempotent(repo: Path) -> None:
+def test_ide_is_idempotent(repo: Path, pants: FixturePants) -> None:
     before = snapshot(repo)
-    result = ide(repo)
+    result = ide(pants)
     assert result.returncode == 0, result.stderr
     assert result.stdout.count("(up to date, Python") == 2
     assert "wrote:" not in result.stdout
     assert snapshot(repo) == before
 
 
-def test_a_changed_lockfile_or_broken_venv_is_re_exported(repo: Path) -> None:
+def test_a_changed_lockfile_or_broken_venv_is_re_exported(repo: Path, pants: FixturePants) -> None:
     lock = repo / "3rdparty/python/default.lock"
     lock.write_text(lock.read_text() + "\n")
     (venv(repo, PLUGIN_VENVS) / "bin/python").unlink()
-    result = ide(repo)
+    result = ide(pants)
     assert result.returncode == 0, result.stderr
     assert (
         "(exported: 3rdparty/python/default.lock changed since it was exported, Python 3.11."

@@ -140,3 +140,13 @@ def git(rule_runner: RuleRunner, *args: str) -> str:
         capture_output=True,
         text=True,
     ).stdout.strip()
+
+
+def pytest_configure(config) -> None:
+    # README "Tests that need the package index": the few tests that talk to the outside
+    # index carry this marker (and their Pants target the `index` tag).
+    config.addinivalue_line(
+        "markers",
+        "index: talks to the outside package index (deselect with -m 'not index'; "
+        "skip the target with ./pants --tag=-index test ::)",
+    )

@@ -5,8 +5,10 @@
 - A tampered hash is refused: by pip in the constraints file, and by pex (what Pants installs
   every requirement with) in a lock.
 
-Needs the network (the package index). Each refusal has a control that must succeed, so a
-network failure cannot pass for a refusal.
+The two last tests need the package index (pip resolves every pinned project; pex downloads
+a locked artifact): they are marked `index`, their target is tagged `index`, and their
+timeouts allow a slow index. Each refusal has a control that must succeed, so a network
+failure cannot pass for a refusal.
 """
 
 from __future__ import annotations
@@ -25,6 +27,8 @@ from pantry.lockfile.lock_model import parse_lock, split_header
 
 LOCK = Path("3rdparty/python/default.lock")
 CONSTRAINTS = Path("3rdparty/python/constraints.txt")
+# A slow index: pip downloads every locked artifact once (about 60 MB).
+INDEX_TIMEOUT = 900
 # The system CA bundle, as `[GLOBAL].ca_certs_path` (the test's environment is scrubbed).
 CA_BUNDLES = ("/etc/ssl/certs/ca-certificates.crt", "/etc/pki/tls/certs/ca-bundle.crt")
 TAMPERED_PROJECT = "idna"
@@ -93,11 +97,12 @@ def pip_dry_run(pip: Path, requirements: Path, tmp_path: Path) -> subprocess.Com
         env=scrubbed_env(tmp_path),
         capture_output=True,
         text=True,
-        timeout=300,
+        timeout=INDEX_TIMEOUT,
     )
 
 
-@pytest.mark.timeout(600)
+@pytest.mark.index
+@pytest.mark.timeout(2 * INDEX_TIMEOUT + 60)
 def test_pip_accepts_constraints_and_refuses_a_tampered_hash(pip: Path, tmp_path: Path) -> None:
     accepted = pip_dry_run(pip, CONSTRAINTS.resolve(), tmp_path)
     assert accepted.returncode == 0, accepted.stderr
@@ -144,11 +149,12 @@ def build_pex(lock_text: str, tmp_path: Path, name: str) -> subprocess.Completed
         env=scrubbed_env(tmp_path),
         capture_output=True,
         text=True,
-        timeout=300,
+        timeout=INDEX_TIMEOUT,
     )
 
 
-@pytest.mark.timeout(600)
+@pytest.mark.index
+@pytest.mark.timeout(2 * INDEX_TIMEOUT + 60)
 def test_pex_refuses_a_lock_with_a_tampered_hash(tmp_path: Path) -> None:
     good = json.dumps(single_project_lock(TAMPERED_PROJECT), indent=2)
     control = build_pex(good, tmp_path, "good")
