@@ -6,8 +6,9 @@
   `python_tests(name="tests")` as its files need. Pants 2.17 takes a target's source root
   from its BUILD file's directory, so no target reaches into a subdirectory for Python files.
 - Tests that are a package (`tests/__init__.py`) depend explicitly on the `__init__.py` files
-  above them: pytest imports them as `tests.test_x` only when those are in the sandbox, and
-  Pants infers no dependency on an empty one. Every test target also depends on the
+  above them (`tests/__init__.py:support`: the target name is needed when the tests are
+  parametrized): pytest imports them as `tests.test_x` only when those are in the sandbox,
+  and Pants infers no dependency on an empty one. Every test target also depends on the
   project's pytest plugins (`ProjectInfo.test_dependencies`: nothing imports a plugin, pytest
   loads it by entry point) and on the root files the tests read (`files(name="test-data")`).
 - The generated project-root conftest.py (adopt.upstream_tests) is a
@@ -144,7 +145,7 @@ def generate_build_files(
                 test_deps.append(f"{info.path}:test-data")
             packages = ("/".join(parts[:n]) for n in range(1, len(parts) + 1))
             test_deps += [
-                f"{info.path}/{package}/__init__.py"
+                f"{info.path}/{package}/__init__.py:support"
                 for package in packages
                 if f"{package}/__init__.py" in present
             ]

@@ -154,7 +154,7 @@ def test_tests_package_with_helpers_plugins_and_root_data() -> None:
         '    name="tests",\n'
         "    dependencies=[\n"
         '        "services/lh:test-data",\n'
-        '        "services/lh/tests/__init__.py",\n'
+        '        "services/lh/tests/__init__.py:support",\n'
         '        "3rdparty/python:test#pytest-asyncio",\n'
         "    ],\n"
         ")\n"
@@ -162,8 +162,8 @@ def test_tests_package_with_helpers_plugins_and_root_data() -> None:
     assert builds["tests/unit/BUILD"].endswith(
         "    dependencies=[\n"
         '        "services/lh:test-data",\n'
-        '        "services/lh/tests/__init__.py",\n'
-        '        "services/lh/tests/unit/__init__.py",\n'
+        '        "services/lh/tests/__init__.py:support",\n'
+        '        "services/lh/tests/unit/__init__.py:support",\n'
         '        "3rdparty/python:test#pytest-asyncio",\n'
         "    ],\n"
         ")\n"
