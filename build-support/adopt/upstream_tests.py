@@ -10,10 +10,12 @@ adopt; upstream files are never edited) that, for the test session only:
 - puts the project's distribution metadata (name, version, entry points) on `sys.path`, so
   `importlib.metadata.version(NAME)` and `entry_points()` answer as for an installed project;
 - puts the project's console scripts on PATH and its sources on PYTHONPATH, so
-  `subprocess.run(["NAME", ...])` and `python -m pkg` in a subprocess find them.
+  `subprocess.run(["NAME", ...])` and `python -m pkg` in a subprocess find them; and, as in
+  the venv upstream installs into, beside `sys.executable`: that becomes a `python` wrapper
+  (exec of the real interpreter) in the same temporary bin/, so trove-classifiers'
+  `Path(sys.executable).parent / "trove-classifiers"` exists. The test venv is never written.
 
-`scan_tests` lists what adopt cannot arrange (a console script looked up next to
-`sys.executable`, the network, a service), for the summary.
+`scan_tests` lists what adopt cannot arrange (the network, a service), for the summary.
 """
 
 from __future__ import annotations
@@ -70,6 +72,12 @@ for _name, _entry in CONSOLE_SCRIPTS.items():
         f"sys.exit({{_function}}())\\n"
     )
     _script.chmod(0o755)
+if CONSOLE_SCRIPTS:
+    # Upstream's scripts sit beside its interpreter (one venv): so do these.
+    _python = _bin / "python"
+    _python.write_text(f'#!/bin/sh\\nexec "{{sys.executable}}" "$@"\\n')
+    _python.chmod(0o755)
+    sys.executable = str(_python)
 os.environ["PATH"] = f"{{_bin}}{{os.pathsep}}{{os.environ.get('PATH', '')}}"
 os.environ["PYTHONPATH"] = os.pathsep.join(p for p in sys.path if p and os.path.isdir(p))
 
@@ -84,8 +92,6 @@ def pytest_unconfigure(config):
     shutil.rmtree(_installed, ignore_errors=True)
 '''
 
-# A console script looked up beside the interpreter: a venv's bin/, which we must not write.
-_BESIDE_INTERPRETER = re.compile(r"Path\(sys\.executable\)\.parent|dirname\(sys\.executable\)")
 _NETWORK = re.compile(
     r"""["']https?://(?!localhost|127\.0\.0\.1|\[::1\])[^"']+["']|\b(?:boto3|botocore|"""
     r"""google\.cloud|psycopg2?|pymysql|redis|pymongo|kombu)\b"""
@@ -139,11 +145,6 @@ def scan_tests(texts: Mapping[str, str], scripts: Sequence[tuple[str, str]]) -> 
     """Notes on tests that may still fail under Pants, one per file, sorted."""
     notes = []
     for path, text in sorted(texts.items()):
-        if scripts and _BESIDE_INTERPRETER.search(text):
-            notes.append(
-                f"{path}: looks for a console script beside sys.executable (the test venv's "
-                "bin/, which Pantry does not write); the scripts are on PATH instead"
-            )
         found = sorted(set(_NETWORK.findall(text)))
         if found:
             notes.append(

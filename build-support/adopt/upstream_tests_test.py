@@ -31,6 +31,8 @@ def test_sees_itself_installed():
 
 def test_runs_its_console_script_and_module():
     assert subprocess.run(["demo"], capture_output=True, text=True).stdout == "hi\\n"
+    beside = Path(sys.executable).parent / "demo"
+    assert subprocess.run([beside], capture_output=True, text=True).stdout == "hi\\n"
     run = subprocess.run([sys.executable, "-m", "demo.cli"], capture_output=True, text=True)
     assert run.stdout == "hi\\n", run.stderr
 '''
@@ -124,8 +126,6 @@ def test_scan_tests() -> None:
         "tests/test_local.py": "URL = 'http://127.0.0.1:8080/'\n",
     }
     assert scan_tests(texts, [("demo", "demo:main")]) == [
-        "tests/test_cli.py: looks for a console script beside sys.executable (the test venv's "
-        "bin/, which Pantry does not write); the scripts are on PATH instead",
         "tests/test_s3.py: may need the network or a service ('https://example.invalid/x', "
         "boto3); Pants sandboxes have no credentials: tag it or skip it upstream-style if it "
         "fails",
