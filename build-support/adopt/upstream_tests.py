@@ -93,8 +93,8 @@ def pytest_unconfigure(config):
 '''
 
 _NETWORK = re.compile(
-    r"""["']https?://(?!localhost|127\.0\.0\.1|\[::1\])[^"']+["']|\b(?:boto3|botocore|"""
-    r"""google\.cloud|psycopg2?|pymysql|redis|pymongo|kombu)\b"""
+    r"\b(?:boto3|botocore|aiobotocore|google\.cloud|psycopg2?|pymysql|redis|pymongo|kombu|"
+    r"urlopen|requests\.(?:get|post|put|delete|head|request|Session)|socket\.create_connection)\b"
 )
 
 

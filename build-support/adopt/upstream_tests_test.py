@@ -122,11 +122,10 @@ def test_pytest_plugins_become_explicit_dependencies() -> None:
 def test_scan_tests() -> None:
     texts = {
         "tests/test_cli.py": "BINDIR = Path(sys.executable).parent\n",
-        "tests/test_s3.py": "import boto3\nURL = 'https://example.invalid/x'\n",
-        "tests/test_local.py": "URL = 'http://127.0.0.1:8080/'\n",
+        "tests/test_s3.py": "import boto3\nrequests.get(URL)\n",
+        "tests/test_html.py": "EXPECTED = '<a href=\"https://example.com/\">x</a>'\n",
     }
     assert scan_tests(texts, [("demo", "demo:main")]) == [
-        "tests/test_s3.py: may need the network or a service ('https://example.invalid/x', "
-        "boto3); Pants sandboxes have no credentials: tag it or skip it upstream-style if it "
-        "fails",
+        "tests/test_s3.py: may need the network or a service (boto3, requests.get); Pants "
+        "sandboxes have no credentials: tag it or skip it upstream-style if it fails",
     ]
