@@ -43,7 +43,12 @@ from adopt.pants_toml import (
 from adopt.pytest_config import NO_CONFIG, plugins_named, read_pytest_config, render_pytest_ini
 from adopt.requirements import canonical_name
 from adopt.sources import SourceError, Staged, classify, stage
-from adopt.upstream_tests import generated_conftest, pytest_plugin_addresses, scan_tests
+from adopt.upstream_tests import (
+    generated_conftest,
+    pytest_plugin_addresses,
+    readme_of,
+    scan_tests,
+)
 
 TREES = ("services", "libs/shared", "libs/internal")
 REQUIREMENTS_DIR = "3rdparty/python"
@@ -229,9 +234,17 @@ def make_plan(
     notes += pytest_notes
     has_tests = any(d.startswith("tests/") for d in house_files)
     if has_tests and "conftest.py" not in house_files:
+        readme = readme_of(house_files)
         extra_files["conftest.py"] = generated_conftest(
-            info.path, info.dist_name, info.version or "0.0.0", info.scripts
+            info.path,
+            info.dist_name,
+            info.version or "0.0.0",
+            info.scripts,
+            summary=info.summary,
+            readme=readme,
         )
+        if readme and readme not in layout.test_data:
+            layout.test_data.append(readme)  # the generated metadata's long description
     plugins, plugin_notes = pytest_plugin_addresses(
         [d for d in meta.requirements if d.kind == "test"], merge, plugins_named(options)
     )

@@ -46,6 +46,8 @@ import pytest
 
 DISTRIBUTION = {dist!r}
 VERSION = {version!r}
+SUMMARY = {summary!r}
+README = {readme!r}  # the long description, as in the metadata of a built distribution
 CONSOLE_SCRIPTS = {scripts!r}
 
 _here = Path(__file__).resolve().parent
@@ -55,8 +57,18 @@ sys.path[:] = [os.path.abspath(p) if p else p for p in sys.path]
 _installed = Path(tempfile.mkdtemp(prefix="adopted-"))
 _dist_info = _installed / f"{{DISTRIBUTION.replace('-', '_')}}-{{VERSION}}.dist-info"
 _dist_info.mkdir()
+_types = {{".rst": "text/x-rst", ".md": "text/markdown"}}
+_readme = _here / README if README else None
 (_dist_info / "METADATA").write_text(
     f"Metadata-Version: 2.1\\nName: {{DISTRIBUTION}}\\nVersion: {{VERSION}}\\n"
+    + (f"Summary: {{SUMMARY}}\\n" if SUMMARY else "")
+    + (
+        f"Description-Content-Type: {{_types.get(_readme.suffix, 'text/plain')}}\\n\\n"
+        + _readme.read_text(encoding="utf-8")
+        if _readme and _readme.is_file()
+        else ""
+    ),
+    encoding="utf-8",
 )
 (_dist_info / "entry_points.txt").write_text(
     "[console_scripts]\\n" + "".join(f"{{n}} = {{e}}\\n" for n, e in CONSOLE_SCRIPTS.items())
@@ -99,9 +111,29 @@ _NETWORK = re.compile(
 
 
 def generated_conftest(
-    path: str, dist: str, version: str, scripts: Sequence[tuple[str, str]]
+    path: str,
+    dist: str,
+    version: str,
+    scripts: Sequence[tuple[str, str]],
+    *,
+    summary: str = "",
+    readme: str = "",
 ) -> str:
-    return CONFTEST.format(path=path, dist=dist, version=version, scripts=dict(scripts))
+    """The conftest text; `readme`: the long description's file, relative to the project."""
+    return CONFTEST.format(
+        path=path,
+        dist=dist,
+        version=version,
+        scripts=dict(scripts),
+        summary=summary,
+        readme=readme,
+    )
+
+
+def readme_of(house_files: Sequence[str]) -> str:
+    """The project's README at its root (the long description upstream builds put in METADATA)."""
+    found = sorted(f for f in house_files if "/" not in f and re.match(r"README(\.\w+)?$", f, re.I))
+    return found[0] if found else ""
 
 
 def _address(where_file: str, name: str) -> str:

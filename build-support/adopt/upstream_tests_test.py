@@ -7,7 +7,12 @@ from pathlib import Path
 
 from adopt.merge import Declared, MergePlan, Ours
 from adopt.requirements import parse_requirement
-from adopt.upstream_tests import generated_conftest, pytest_plugin_addresses, scan_tests
+from adopt.upstream_tests import (
+    generated_conftest,
+    pytest_plugin_addresses,
+    readme_of,
+    scan_tests,
+)
 
 # An upstream test suite that only passes where upstream runs it: from the project directory,
 # with the project installed (metadata, a console script, `python -m`).
@@ -25,6 +30,9 @@ def test_reads_a_fixture_relative_to_the_project_directory():
 
 def test_sees_itself_installed():
     assert importlib.metadata.version("demo-dist") == "1.2"
+    meta = importlib.metadata.metadata("demo-dist")
+    assert meta["Description-Content-Type"] == "text/markdown"
+    assert meta.get_payload() == "# demo\\n" and meta["Summary"] == "A demo"
     (script,) = importlib.metadata.entry_points(group="console_scripts", name="demo")
     assert script.value == "demo.cli:main"
 
@@ -46,7 +54,9 @@ def write(root: Path, files: dict[str, str]) -> None:
 
 def test_generated_conftest_runs_upstream_tests_as_upstream_does(tmp_path: Path) -> None:
     project = "libs/shared/demo"
-    conftest = generated_conftest(project, "demo-dist", "1.2", [("demo", "demo.cli:main")])
+    conftest = generated_conftest(
+        project, "demo-dist", "1.2", [("demo", "demo.cli:main")], summary="A demo", readme="README.md"
+    )
     write(
         tmp_path / project,
         {
@@ -129,3 +139,8 @@ def test_scan_tests() -> None:
         "tests/test_s3.py: may need the network or a service (boto3, requests.get); Pants "
         "sandboxes have no credentials: tag it or skip it upstream-style if it fails",
     ]
+
+
+def test_readme_of() -> None:
+    assert readme_of(["docs/README.md", "README.rst", "src/x.py"]) == "README.rst"
+    assert readme_of(["src/x.py"]) == ""
