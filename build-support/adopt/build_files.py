@@ -199,6 +199,10 @@ def generate_build_files(
             "# (from the project directory, with the project's metadata); see conftest.py.\n"
         )
         args = ['name="conftest"', 'sources=["conftest.py"]', *[a for a in [sources_ics] if a]]
+        # "Installed": the project's code is in every test's sandbox, imported or not (a test
+        # may only run it, as `python -m pkg` or a console script, in a subprocess).
+        if _source_targets(paths, info):
+            args.append(f"dependencies={_list(_source_targets(paths, info))}")
         root.append(comment + _call("python_test_utils", args))
     if root_data:
         comment = "# Files at the project root that the tests read (inference cannot see that).\n"

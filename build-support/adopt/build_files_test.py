@@ -169,7 +169,10 @@ def test_tests_package_with_helpers_plugins_and_root_data() -> None:
         ")\n"
     )
     root = builds["BUILD"]
-    assert 'python_test_utils(name="conftest", sources=["conftest.py"])\n' in root
+    assert (
+        'python_test_utils(name="conftest", sources=["conftest.py"], '
+        'dependencies=["services/lh/src/lh"])\n'
+    ) in root
     assert root.endswith(
         "# Files at the project root that the tests read (inference cannot see that).\n"
         'files(name="test-data", sources=["README.md", "fixtures/a.log.gz"])\n'
