@@ -278,7 +278,10 @@ def test_git_repository_in_src_layout(clone: Path, tmp_path: Path) -> None:
     assert "addopts not carried over: -ra\n" in out
     assert "  requirements added: none\n" in out
     assert "  baseline entries added: 1\n" in out
-    assert "  source root added (pants.toml): /libs/internal/flagz/tests (tests not a package)\n" in out
+    assert (
+        "  source root added (pants.toml): /libs/internal/flagz/tests (tests not a package)\n"
+        in out
+    )
     assert "run its tests: ./pants test libs/internal/flagz::" in out
 
     baseline = (clone / "build-support/import-rules-baseline.txt").read_text()
@@ -449,7 +452,9 @@ def test_tests_that_are_not_a_package_get_their_own_source_root(
 ) -> None:
     archive = sdist(tmp_path, "flattests-0.1", FLATTESTS)
     out = adopted(clone, str(archive), "--as", "libs/internal/flattests")
-    assert "  also written: libs/internal/flattests/pytest.ini (upstream's pytest settings)\n" in out
+    assert (
+        "  also written: libs/internal/flattests/pytest.ini (upstream's pytest settings)\n" in out
+    )
     assert "source root added (pants.toml): /libs/internal/flattests/tests" in out
     assert '  "/libs/internal/flattests/tests",\n' in (clone / "pants.toml").read_text()
     ini = (clone / "libs/internal/flattests/pytest.ini").read_text()

@@ -14,9 +14,10 @@ the package `tests` (`from tests.helpers import ...`, relative imports), and the
 directory is their source root, as it is pytest's rootdir upstream. Documents (README,
 LICENSE, CHANGES, docs/ without its Sphinx .py) stay at the project root, and so does any
 other top-level directory the tests name in a string (linehaul's `fixtures/`, read as
-`Path(".") / "fixtures"`), listed in `Layout.test_data` with the documents they read. Packaging files (setup.py, setup.cfg, pyproject.toml, requirements
-files, ...) are superseded by BUILD files and 3rdparty/python and are not copied; neither
-is anything else unrecognised: each is listed in `Layout.dropped`, so nothing is lost silently.
+`Path(".") / "fixtures"`), listed in `Layout.test_data` with the documents they read.
+Packaging files (setup.py, setup.cfg, pyproject.toml, requirements files, ...) are
+superseded by BUILD files and 3rdparty/python and are not copied; neither is anything else
+unrecognised: each is listed in `Layout.dropped`, so nothing is lost silently.
 """
 
 from __future__ import annotations

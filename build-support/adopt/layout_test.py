@@ -81,7 +81,9 @@ def test_tests_package_is_kept() -> None:
     layout = plan_layout(files, with_infra=False)
     assert layout.moves["tests/__init__.py"] == "tests/__init__.py"
     assert layout.tests_are_a_package and layout.notes == []
-    assert not plan_layout(["pkg/__init__.py", "tests/test_a.py"], with_infra=False).tests_are_a_package
+    assert not plan_layout(
+        ["pkg/__init__.py", "tests/test_a.py"], with_infra=False
+    ).tests_are_a_package
 
 
 def test_top_level_data_the_tests_name_is_kept_at_the_root() -> None:

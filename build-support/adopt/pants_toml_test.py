@@ -3,7 +3,6 @@ from __future__ import annotations
 import tomllib
 
 import pytest
-
 from adopt.pants_toml import (
     SourceRootsError,
     add_ignored_imports,

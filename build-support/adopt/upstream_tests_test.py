@@ -16,7 +16,7 @@ from adopt.upstream_tests import (
 
 # An upstream test suite that only passes where upstream runs it: from the project directory,
 # with the project installed (metadata, a console script, `python -m`).
-UPSTREAM_TESTS = '''\
+UPSTREAM_TESTS = """\
 import importlib.metadata
 import subprocess
 import sys
@@ -43,7 +43,7 @@ def test_runs_its_console_script_and_module():
     assert subprocess.run([beside], capture_output=True, text=True).stdout == "hi\\n"
     run = subprocess.run([sys.executable, "-m", "demo.cli"], capture_output=True, text=True)
     assert run.stdout == "hi\\n", run.stderr
-'''
+"""
 
 
 def write(root: Path, files: dict[str, str]) -> None:
@@ -55,7 +55,12 @@ def write(root: Path, files: dict[str, str]) -> None:
 def test_generated_conftest_runs_upstream_tests_as_upstream_does(tmp_path: Path) -> None:
     project = "libs/shared/demo"
     conftest = generated_conftest(
-        project, "demo-dist", "1.2", [("demo", "demo.cli:main")], summary="A demo", readme="README.md"
+        project,
+        "demo-dist",
+        "1.2",
+        [("demo", "demo.cli:main")],
+        summary="A demo",
+        readme="README.md",
     )
     write(
         tmp_path / project,
