@@ -1,9 +1,19 @@
 """BUILD files for an adopted project, in the house layout (pure: paths in, texts out).
 
-- Every directory under src/ and tests/ with Python files gets `python_sources()`,
-  `python_test_utils(name="test_utils")` (conftest.py) and `python_tests(name="tests")` as
-  its files need. Pants 2.17 takes a target's source root from its BUILD file's directory,
-  so no target reaches into a subdirectory for Python files.
+- Every directory under src/ and tests/ with Python files gets `python_sources()`
+  (`name="support"` under tests/, beside `python_tests(name="tests")`: helper modules such
+  as linehaul's strategies.py), `python_test_utils(name="test_utils")` (conftest.py) and
+  `python_tests(name="tests")` as its files need. Pants 2.17 takes a target's source root
+  from its BUILD file's directory, so no target reaches into a subdirectory for Python files.
+- Tests that are a package (`tests/__init__.py`) depend explicitly on the `__init__.py` files
+  above them (`tests/__init__.py:support`: the target name is needed when the tests are
+  parametrized): pytest imports them as `tests.test_x` only when those are in the sandbox,
+  and Pants infers no dependency on an empty one. Every test target also depends on the
+  project's pytest plugins (`ProjectInfo.test_dependencies`: nothing imports a plugin, pytest
+  loads it by entry point) and on the root files the tests read (`files(name="test-data")`).
+- The generated project-root conftest.py (adopt.upstream_tests) is a
+  `python_test_utils(name="conftest")` in the root BUILD; Pants infers every test's
+  dependency on it, as on any conftest.py above a test.
 - Data files become targets that the code depends on explicitly (inference cannot see
   `open(Path(__file__).parent / ...)`): under src/, one `resources(name="data")` per
   top-level package (packaged in wheels); under tests/, one `files(name="fixtures")` in
@@ -37,6 +47,7 @@ class ProjectInfo:
     requires_python: str = ""
     origin: str = ""  # where it was adopted from, for the root BUILD's comment
     scripts: tuple[tuple[str, str], ...] = ()
+    test_dependencies: tuple[str, ...] = ()  # addresses every test target depends on
 
     @property
     def path(self) -> str:
@@ -94,8 +105,13 @@ def _ics(info: ProjectInfo) -> tuple[Optional[str], Optional[str]]:
     return sources, f"interpreter_constraints=parametrize(\n    {_indent(params)},\n)"
 
 
-def generate_build_files(files: Sequence[str], info: ProjectInfo) -> dict[str, str]:
-    """BUILD path (relative to the project) -> text, for the project's house-layout `files`."""
+def generate_build_files(
+    files: Sequence[str], info: ProjectInfo, *, test_data: Sequence[str] = ()
+) -> dict[str, str]:
+    """BUILD path (relative to the project) -> text, for the project's house-layout `files`.
+
+    `test_data`: files at the project root (outside src/ and tests/) that the tests read.
+    """
     paths = sorted(files)
     sources_ics, tests_ics = _ics(info)
     builds: dict[str, list[str]] = {}
@@ -104,6 +120,8 @@ def generate_build_files(files: Sequence[str], info: ProjectInfo) -> dict[str, s
         p for p in paths if not p.endswith((".py", ".pyi")) and PurePosixPath(p).name != "BUILD"
     ]
     src_data = [p for p in data if p.startswith("src/")]
+    root_data = sorted(test_data)
+    present = set(paths)
     test_data = [p for p in data if p.startswith("tests/")]
     data_packages = sorted(
         {PurePosixPath(p).parts[1] for p in src_data if len(PurePosixPath(p).parts) > 2}
@@ -119,8 +137,22 @@ def generate_build_files(files: Sequence[str], info: ProjectInfo) -> dict[str, s
         plain = [n for n in py if not is_test_file(n)]
         parts = PurePosixPath(directory).parts
         targets = builds.setdefault(f"{directory}/BUILD", [])
+        test_deps: list[str] = []
+        if parts[0] == "tests":
+            if test_data:
+                test_deps.append(fixtures)
+            if root_data:
+                test_deps.append(f"{info.path}:test-data")
+            packages = ("/".join(parts[:n]) for n in range(1, len(parts) + 1))
+            test_deps += [
+                f"{info.path}/{package}/__init__.py:support"
+                for package in packages
+                if f"{package}/__init__.py" in present
+            ]
+            test_deps += info.test_dependencies
         if plain:
-            args = [a for a in [sources_ics] if a]
+            args = [a for a in ['name="support"' if parts[0] == "tests" else ""] if a]
+            args += [a for a in [sources_ics] if a]
             if parts[0] == "src" and len(parts) > 1 and parts[1] in data_packages:
                 args.append(f'dependencies=["{info.path}/src/{parts[1]}:data"]')
             if parts[0] == "tests" and test_data:
@@ -128,13 +160,13 @@ def generate_build_files(files: Sequence[str], info: ProjectInfo) -> dict[str, s
             targets.append(_call("python_sources", args))
         if "conftest.py" in py:
             args = ['name="test_utils"', *[a for a in [sources_ics] if a]]
-            if test_data and parts[0] == "tests":
-                args.append(f'dependencies=["{fixtures}"]')
+            if test_deps:
+                args.append(f"dependencies={_list(test_deps)}")
             targets.append(_call("python_test_utils", args))
         if tests:
             args = ['name="tests"', *[a for a in [tests_ics] if a]]
-            if test_data and parts[0] == "tests":
-                args.append(f'dependencies=["{fixtures}"]')
+            if test_deps:
+                args.append(f"dependencies={_list(test_deps)}")
             targets.append(_call("python_tests", args))
 
     for package in data_packages:
@@ -160,7 +192,22 @@ def generate_build_files(files: Sequence[str], info: ProjectInfo) -> dict[str, s
                 _call("files", ['name="infra"', 'sources=["*.tf"]'])
             )
 
-    builds["BUILD"] = [_root_build(paths, info, sources_ics)]
+    root = [_root_build(paths, info, sources_ics)]
+    if "conftest.py" in paths:
+        comment = (
+            "# Generated by build-support/bin/adopt: runs the tests as upstream's pytest does\n"
+            "# (from the project directory, with the project's metadata); see conftest.py.\n"
+        )
+        args = ['name="conftest"', 'sources=["conftest.py"]', *[a for a in [sources_ics] if a]]
+        # "Installed": the project's code is in every test's sandbox, imported or not (a test
+        # may only run it, as `python -m pkg` or a console script, in a subprocess).
+        if _source_targets(paths, info):
+            args.append(f"dependencies={_list(_source_targets(paths, info))}")
+        root.append(comment + _call("python_test_utils", args))
+    if root_data:
+        comment = "# Files at the project root that the tests read (inference cannot see that).\n"
+        root.append(comment + _call("files", ['name="test-data"', f"sources={_list(root_data)}"]))
+    builds["BUILD"] = root
     return {path: "\n".join(targets) for path, targets in sorted(builds.items())}
 
 

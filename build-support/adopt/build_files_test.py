@@ -121,3 +121,59 @@ def test_service_gets_a_pex_binary_per_script() -> None:
         == builds["infra/db/BUILD"]
         == ('files(name="infra", sources=["*.tf"])\n')
     )
+
+
+def test_tests_package_with_helpers_plugins_and_root_data() -> None:
+    """linehaul's shape: tests/ is a package with a helper module and subpackages; the tests
+    read top-level fixtures/ and README.md; pytest-asyncio must be installed to run them."""
+    info = ProjectInfo(
+        tree="services",
+        name="lh",
+        test_dependencies=("3rdparty/python:test#pytest-asyncio",),
+    )
+    builds = generate_build_files(
+        [
+            "README.md",
+            "conftest.py",
+            "fixtures/a.log.gz",
+            "src/lh/__init__.py",
+            "tests/__init__.py",
+            "tests/strategies.py",
+            "tests/test_strategies.py",
+            "tests/unit/__init__.py",
+            "tests/unit/test_parser.py",
+        ],
+        info,
+        test_data=["README.md", "fixtures/a.log.gz"],
+    )
+    # No DuplicateNameError: the helpers' target is not named like the tests'.
+    assert builds["tests/BUILD"] == (
+        'python_sources(name="support")\n'
+        "\n"
+        "python_tests(\n"
+        '    name="tests",\n'
+        "    dependencies=[\n"
+        '        "services/lh:test-data",\n'
+        '        "services/lh/tests/__init__.py:support",\n'
+        '        "3rdparty/python:test#pytest-asyncio",\n'
+        "    ],\n"
+        ")\n"
+    )
+    assert builds["tests/unit/BUILD"].endswith(
+        "    dependencies=[\n"
+        '        "services/lh:test-data",\n'
+        '        "services/lh/tests/__init__.py:support",\n'
+        '        "services/lh/tests/unit/__init__.py:support",\n'
+        '        "3rdparty/python:test#pytest-asyncio",\n'
+        "    ],\n"
+        ")\n"
+    )
+    root = builds["BUILD"]
+    assert (
+        'python_test_utils(name="conftest", sources=["conftest.py"], '
+        'dependencies=["services/lh/src/lh"])\n'
+    ) in root
+    assert root.endswith(
+        "# Files at the project root that the tests read (inference cannot see that).\n"
+        'files(name="test-data", sources=["README.md", "fixtures/a.log.gz"])\n'
+    )

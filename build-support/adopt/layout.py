@@ -9,10 +9,15 @@ shapes are recognised:
 
 Either way a top-level `tests/`, `test/` or `testing/` directory becomes `tests/`, and
 top-level `test_*.py`, `*_test.py` and `conftest.py` join it. Tests that live inside a
-package stay there. Documents (README, LICENSE, CHANGES, docs/ without its Sphinx .py) stay
-at the project root. Packaging files (setup.py, setup.cfg, pyproject.toml, requirements
-files, ...) are superseded by BUILD files and 3rdparty/python and are not copied; neither
-is anything else unrecognised: each is listed in `Layout.dropped`, so nothing is lost silently.
+package stay there. A `tests/__init__.py` (empty or not) is kept: upstream's tests are then
+the package `tests` (`from tests.helpers import ...`, relative imports), and the project
+directory is their source root, as it is pytest's rootdir upstream. Documents (README,
+LICENSE, CHANGES, docs/ without its Sphinx .py) stay at the project root, and so does any
+other top-level directory the tests name in a string (linehaul's `fixtures/`, read as
+`Path(".") / "fixtures"`), listed in `Layout.test_data` with the documents they read.
+Packaging files (setup.py, setup.cfg, pyproject.toml, requirements files, ...) are
+superseded by BUILD files and 3rdparty/python and are not copied; neither is anything else
+unrecognised: each is listed in `Layout.dropped`, so nothing is lost silently.
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
-from typing import AbstractSet, Iterable, Optional
+from typing import AbstractSet, Iterable, Mapping, Optional
 
 TEST_DIRS = ("tests", "test", "testing")
 DOC_DIRS = ("docs", "doc", "documentation")
@@ -50,6 +55,13 @@ class Layout:
     notes: list[str] = field(default_factory=list)
     packages: frozenset[str] = frozenset()
     with_infra: bool = False
+    data_dirs: frozenset[str] = frozenset()  # top-level directories kept for the tests
+    test_data: list[str] = field(default_factory=list)  # house paths at the root tests read
+
+    @property
+    def tests_are_a_package(self) -> bool:
+        """Upstream's tests/ has an __init__.py: pytest imports them as the package `tests`."""
+        return "tests/__init__.py" in self.moves.values()
 
     def historic_destination(self, path: str) -> Optional[str]:
         """Where a path of any upstream commit goes: as today's file does, or by today's rules."""
@@ -57,7 +69,9 @@ class Layout:
             return self.moves[path]
         if path in self.dropped or JUNK.search(path):
             return None
-        return _destination(path, self.kind == "src", self.packages, self.with_infra)
+        return _destination(
+            path, self.kind == "src", self.packages, self.with_infra, self.data_dirs
+        )
 
     @property
     def top_level(self) -> list[str]:
@@ -80,31 +94,45 @@ def is_test_file(name: str) -> bool:
     )
 
 
-def plan_layout(files: Iterable[str], *, with_infra: bool, empty: Iterable[str] = ()) -> Layout:
+def plan_layout(
+    files: Iterable[str],
+    *,
+    with_infra: bool,
+    test_texts: Optional[Mapping[str, str]] = None,
+) -> Layout:
     """`files`: every file of the project, relative to its root, `/`-separated.
 
-    `empty`: the files among them with no content (an empty `tests/__init__.py` is dropped:
-    here tests/ is a source root, not a package).
+    `test_texts`: upstream test file path -> its text, to find the top-level files and
+    directories the tests read (named in a string literal).
     """
     paths = sorted(p for p in files if not JUNK.search(p))
-    empty_files = set(empty)
     packages = {PurePosixPath(p).parts[0] for p in paths if re.match(r"^[^/]+/__init__\.py$", p)}
     src_layout = any(p.startswith("src/") and p.endswith(".py") for p in paths)
+    mentioned = _named_in_strings((test_texts or {}).values())
+    reserved = {*TEST_DIRS, *DOC_DIRS, *INFRA_DIRS, "src", *packages}
+    data_dirs = frozenset(
+        top
+        for top in {PurePosixPath(p).parts[0] for p in paths if "/" in p}
+        if top in mentioned and top not in reserved and not top.startswith(".")
+    )
     layout = Layout(
-        kind="src" if src_layout else "flat", packages=frozenset(packages), with_infra=with_infra
+        kind="src" if src_layout else "flat",
+        packages=frozenset(packages),
+        with_infra=with_infra,
+        data_dirs=data_dirs,
     )
     for path in paths:
-        destination = _destination(path, src_layout, packages, with_infra)
-        if destination and path.startswith(TEST_DIRS) and destination == "tests/__init__.py":
-            if path in empty_files:
-                layout.notes.append(f"{path}: dropped (empty; tests/ is a source root here)")
-                destination = None
-            else:
-                layout.notes.append(f"{path}: kept, but tests/ is a source root, not a package")
+        destination = _destination(path, src_layout, packages, with_infra, data_dirs)
         if destination is None:
             layout.dropped.append(path)
         else:
             layout.moves[path] = destination
+    layout.test_data = sorted(
+        d
+        for d in layout.moves.values()
+        if PurePosixPath(d).parts[0] in data_dirs
+        or ("/" not in d and d in mentioned and not d.endswith(".py"))
+    )
     clashes = _clashes(layout.moves)
     if clashes:
         raise LayoutError("two upstream files map to the same path: " + "; ".join(clashes))
@@ -116,8 +144,22 @@ def plan_layout(files: Iterable[str], *, with_infra: bool, empty: Iterable[str] 
     return layout
 
 
+def _named_in_strings(texts: Iterable[str]) -> frozenset[str]:
+    """First path components of the string literals in `texts` (`"fixtures/a.log"` ->
+    fixtures, `"README.rst"` -> README.rst)."""
+    names = set()
+    for text in texts:
+        for literal in re.findall(r"""["']([\w.-]+)(?:/[^"'\n]*)?["']""", text):
+            names.add(literal)
+    return frozenset(names)
+
+
 def _destination(
-    path: str, src_layout: bool, packages: AbstractSet[str], with_infra: bool
+    path: str,
+    src_layout: bool,
+    packages: AbstractSet[str],
+    with_infra: bool,
+    data_dirs: AbstractSet[str] = frozenset(),
 ) -> Optional[str]:
     parts = PurePosixPath(path).parts
     top, name = parts[0], parts[-1]
@@ -136,6 +178,8 @@ def _destination(
         return None if name.endswith(".py") else path
     if with_infra and top in INFRA_DIRS:
         return f"infra/{rest}"
+    if top in data_dirs:
+        return path
     if src_layout:
         return path if top == "src" else None
     if top in packages:

@@ -76,12 +76,35 @@ def test_services_keep_infra() -> None:
     ]
 
 
-def test_empty_tests_init_is_dropped_non_empty_kept() -> None:
-    files = ["pkg/__init__.py", "tests/__init__.py", "tests/test_a.py"]
-    assert "tests/__init__.py" in plan_layout(files, with_infra=False, empty=files).dropped
+def test_tests_package_is_kept() -> None:
+    files = ["pkg/__init__.py", "tests/__init__.py", "tests/helpers.py", "tests/test_a.py"]
     layout = plan_layout(files, with_infra=False)
     assert layout.moves["tests/__init__.py"] == "tests/__init__.py"
-    assert layout.notes == ["tests/__init__.py: kept, but tests/ is a source root, not a package"]
+    assert layout.tests_are_a_package and layout.notes == []
+    assert not plan_layout(
+        ["pkg/__init__.py", "tests/test_a.py"], with_infra=False
+    ).tests_are_a_package
+
+
+def test_top_level_data_the_tests_name_is_kept_at_the_root() -> None:
+    files = [
+        "linehaul/__init__.py",
+        "fixtures/downloads.log.gz",
+        "scratch/notes.txt",
+        "README.md",
+        "LICENSE",
+        "test_functions.py",
+        "tests/test_readme.py",
+    ]
+    texts = {
+        "test_functions.py": 'open(Path(".") / "fixtures" / name, "rb")\n',
+        "tests/test_readme.py": 'readme = Path(__file__).parent.parent / "README.md"\n',
+    }
+    layout = plan_layout(files, with_infra=False, test_texts=texts)
+    assert layout.moves["fixtures/downloads.log.gz"] == "fixtures/downloads.log.gz"
+    assert layout.dropped == ["scratch/notes.txt"]
+    assert layout.test_data == ["README.md", "fixtures/downloads.log.gz"]
+    assert layout.historic_destination("fixtures/old.log.gz") == "fixtures/old.log.gz"
 
 
 def test_junk_is_ignored() -> None:

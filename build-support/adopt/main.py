@@ -11,6 +11,7 @@ the way rolls everything back.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import re
 import shutil
 import subprocess
@@ -22,7 +23,7 @@ from typing import Callable, Optional, Sequence
 
 from adopt.build_files import ProjectInfo, generate_build_files, supported_pythons
 from adopt.history import rewrite_export
-from adopt.layout import Layout, LayoutError, is_test_file, plan_layout
+from adopt.layout import TEST_DIRS, Layout, LayoutError, is_test_file, plan_layout
 from adopt.merge import (
     INPUT_FILES,
     MergePlan,
@@ -32,10 +33,22 @@ from adopt.merge import (
     render_additions,
 )
 from adopt.metadata import MetadataError, ProjectMetadata, module_version, read_metadata
-from adopt.pants_toml import add_ignored_imports, ignore_entries, unowned_imports
-from adopt.pytest_config import read_pytest_config, render_pytest_ini
+from adopt.pants_toml import (
+    SourceRootsError,
+    add_ignored_imports,
+    add_source_root,
+    ignore_entries,
+    unowned_imports,
+)
+from adopt.pytest_config import NO_CONFIG, plugins_named, read_pytest_config, render_pytest_ini
 from adopt.requirements import canonical_name
 from adopt.sources import SourceError, Staged, classify, stage
+from adopt.upstream_tests import (
+    generated_conftest,
+    pytest_plugin_addresses,
+    readme_of,
+    scan_tests,
+)
 
 TREES = ("services", "libs/shared", "libs/internal")
 REQUIREMENTS_DIR = "3rdparty/python"
@@ -82,6 +95,12 @@ class Plan:
     @property
     def dest(self) -> str:
         return self.info.path
+
+    @property
+    def tests_root(self) -> Optional[str]:
+        """The source root pattern its tests/ needs when not a package (pytest's sys.path)."""
+        has_tests = any(d.startswith("tests/") for d in self.layout.moves.values())
+        return f"/{self.dest}/tests" if has_tests and not self.layout.tests_are_a_package else None
 
 
 def parse_args(argv: Sequence[str]) -> argparse.Namespace:
@@ -158,7 +177,12 @@ def make_plan(
         )
     staged = stage(source, kind, scratch)
     meta = read_metadata(staged.root)
-    layout = plan_layout(staged.files, with_infra=tree == "services", empty=staged.empty)
+    test_texts = {
+        f: (staged.root / f).read_text(errors="replace")
+        for f in staged.files
+        if f.endswith(".py") and (is_test_file(Path(f).name) or f.startswith(TEST_DIRS))
+    }
+    layout = plan_layout(staged.files, with_infra=tree == "services", test_texts=test_texts)
     owners = first_party_owners(repo)
     clashes = [f"{n!r} (owned by {owners[n]})" for n in layout.top_level if n in owners]
     if clashes:
@@ -202,12 +226,35 @@ def make_plan(
         locked_versions(lock_text) if lock_text else {},
         self_name=canonical_name(meta.name) if meta.name else "",
     )
-    builds = generate_build_files(house_files, info)
-    pytest_config = read_pytest_config(staged.root)
+    # Upstream's tests as upstream runs them: its pytest settings (always a pytest.ini, which
+    # makes the project directory pytest's rootdir) and a generated conftest.py.
+    origin, options = read_pytest_config(staged.root) or (NO_CONFIG, {})
     extra_files = {}
-    if pytest_config:
-        extra_files["pytest.ini"], pytest_notes = render_pytest_ini(*pytest_config)
-        notes += pytest_notes
+    extra_files["pytest.ini"], pytest_notes = render_pytest_ini(origin, options)
+    notes += pytest_notes
+    has_tests = any(d.startswith("tests/") for d in house_files)
+    if has_tests and "conftest.py" not in house_files:
+        readme = readme_of(house_files)
+        extra_files["conftest.py"] = generated_conftest(
+            info.path,
+            info.dist_name,
+            info.version or "0.0.0",
+            info.scripts,
+            summary=info.summary,
+            readme=readme,
+        )
+        if readme and readme not in layout.test_data:
+            layout.test_data.append(readme)  # the generated metadata's long description
+    plugins, plugin_notes = pytest_plugin_addresses(
+        [d for d in meta.requirements if d.kind == "test"], merge, plugins_named(options)
+    )
+    notes += plugin_notes + scan_tests(test_texts, info.scripts)
+    info = dataclasses.replace(info, test_dependencies=tuple(plugins))
+    builds = generate_build_files(
+        sorted({*house_files, *extra_files}) if has_tests else house_files,
+        info,
+        test_data=layout.test_data,
+    )
     return Plan(repo, source, staged, meta, layout, merge, builds, info, notes, extra_files)
 
 
@@ -266,6 +313,13 @@ class Adoption:
             target = repo / plan.dest / path
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(text)
+        if plan.tests_root:
+            toml = repo / PANTS_TOML
+            reason = f"{plan.dest} (adopted): its tests/ is not a package"
+            try:
+                toml.write_text(add_source_root(_read(toml), plan.tests_root, reason))
+            except SourceRootsError as error:
+                raise StepError(str(error)) from None
         self.say(f"[2/{steps}] merging requirements into {REQUIREMENTS_DIR}")
         for filename, additions in plan.merge.added.items():
             path = repo / REQUIREMENTS_DIR / filename
@@ -427,8 +481,14 @@ def summary(plan: Plan, adoption: Optional[Adoption], *, dry_run: bool) -> str:
     lines.append(f"  conflicts: {len(plan.merge.conflicts) or 'none'}")
     lines += [f"    {conflict.render()}" for conflict in plan.merge.conflicts]
     lines.append(f"  BUILD files: {', '.join(f'{plan.dest}/{p}' for p in plan.builds)}")
+    what = {
+        "pytest.ini": "upstream's pytest settings",
+        "conftest.py": "generated: tests run from the project directory, project installed",
+    }
     for path in plan.extra_files:
-        lines.append(f"  also written: {plan.dest}/{path} (upstream's pytest settings)")
+        lines.append(f"  also written: {plan.dest}/{path} ({what.get(path, 'generated')})")
+    if plan.tests_root:
+        lines.append(f"  source root added ({PANTS_TOML}): {plan.tests_root} (tests not a package)")
     if adoption is not None:
         created = [
             line.strip()

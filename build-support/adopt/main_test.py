@@ -15,6 +15,7 @@ REPO_FILES = {
     "3rdparty/python/test.txt": "pytest>=8,<9\n",
     "3rdparty/python/tools.txt": "black>=24\n",
     "libs/shared/taken/BUILD": "",
+    "pants.toml": '[source]\nroot_patterns = [\n  "/libs/internal/*",\n]\n',
 }
 PROJECT = {
     "pyproject.toml": (

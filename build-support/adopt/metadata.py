@@ -188,6 +188,11 @@ def _read_setup_py(root: Path, meta: ProjectMetadata) -> None:
         license=_text(values.get("license")),
         requires_python=_text(values.get("python_requires")),
     )
+    entry_points = values.get("entry_points")
+    if isinstance(entry_points, dict):  # console scripts: tests may run them (trove-classifiers)
+        for line in _strings(entry_points.get("console_scripts")):
+            script, _, target = line.partition("=")
+            meta.scripts.setdefault(script.strip(), target.strip())
     meta.add(_strings(values.get("install_requires")), "setup.py install_requires", "runtime")
     meta.add(_strings(values.get("tests_require")), "setup.py tests_require", "test")
     extras = values.get("extras_require")

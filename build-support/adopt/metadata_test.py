@@ -164,3 +164,18 @@ def test_module_version(tmp_path: Path) -> None:
     write(tmp_path, {"pkg/__init__.py": '"""Doc."""\n__version__ = "2.0"\n'})
     assert module_version(tmp_path / "pkg/__init__.py") == "2.0"
     assert module_version(tmp_path / "missing.py") == ""
+
+
+def test_setup_py_console_scripts(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        {
+            "setup.py": (
+                "from setuptools import setup\nsetup(name='t', entry_points={'console_scripts': "
+                "['trove-classifiers=trove_classifiers.__main__:cli']})\n"
+            )
+        },
+    )
+    assert read_metadata(tmp_path).scripts == {
+        "trove-classifiers": "trove_classifiers.__main__:cli"
+    }

@@ -48,3 +48,21 @@ def add_ignored_imports(text: str, entries: Sequence[str], project: str) -> str:
         return text.rstrip("\n") + "\n\n[python-infer]\n" + new_key
     line_end = text.index("\n", section.end()) + 1 if "\n" in text[section.end() :] else len(text)
     return text[:line_end] + new_key + text[line_end:]
+
+
+class SourceRootsError(Exception):
+    """pants.toml has no `[source].root_patterns = [...]` list to add a root to."""
+
+
+def add_source_root(text: str, pattern: str, reason: str) -> str:
+    """pants.toml with `pattern` appended to `[source].root_patterns` (once), after a comment."""
+    found = re.search(r"^root_patterns\s*=\s*\[(?P<body>.*?)^\]", text, flags=re.M | re.S)
+    if found is None:
+        raise SourceRootsError(
+            "pants.toml has no [source].root_patterns list; add one (see README, Layout) "
+            f'with "{pattern}" in it'
+        )
+    if f'"{pattern}"' in found.group("body"):
+        return text
+    line = f'  # {reason}\n  "{pattern}",\n'
+    return text[: found.end("body")] + line + text[found.end("body") :]

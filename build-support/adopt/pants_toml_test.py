@@ -2,7 +2,14 @@ from __future__ import annotations
 
 import tomllib
 
-from adopt.pants_toml import add_ignored_imports, ignore_entries, unowned_imports
+import pytest
+from adopt.pants_toml import (
+    SourceRootsError,
+    add_ignored_imports,
+    add_source_root,
+    ignore_entries,
+    unowned_imports,
+)
 
 OUTPUT = """\
 13:01:02.00 [WARN] Pants cannot infer owners for the following imports in the target x:
@@ -40,3 +47,15 @@ def test_adds_the_key_to_the_section_then_extends_it() -> None:
 def test_adds_the_section_when_missing() -> None:
     text = add_ignored_imports("[GLOBAL]\n", ["a.b"], "p")
     assert tomllib.loads(text)["python-infer"]["ignored_unowned_imports"] == ["a.b"]
+
+
+def test_add_source_root() -> None:
+    text = '[source]\nroot_patterns = [\n  "/services/*",\n]\n\n[python]\n'
+    once = add_source_root(text, "/services/svc/tests", "services/svc: tests are not a package")
+    assert once == (
+        '[source]\nroot_patterns = [\n  "/services/*",\n'
+        '  # services/svc: tests are not a package\n  "/services/svc/tests",\n]\n\n[python]\n'
+    )
+    assert add_source_root(once, "/services/svc/tests", "again") == once
+    with pytest.raises(SourceRootsError, match="no \\[source\\].root_patterns list"):
+        add_source_root("[python]\n", "/x/tests", "x")

@@ -2,7 +2,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from adopt.pytest_config import read_pytest_config, render_pytest_ini
+from adopt.pytest_config import (
+    plugins_named,
+    read_pytest_config,
+    render_pytest_ini,
+    split_addopts,
+)
 
 
 def test_pyproject_ini_options(tmp_path: Path) -> None:
@@ -17,7 +22,7 @@ def test_pyproject_ini_options(tmp_path: Path) -> None:
     text, notes = render_pytest_ini(origin, options)
     assert text == (
         "# pytest configuration of the adopted project "
-        "(pyproject.toml [tool.pytest.ini_options]), without addopts.\n"
+        "(pyproject.toml [tool.pytest.ini_options]).\n"
         "[pytest]\n"
         "markers =\n    slow: slow tests\n    net\n"
         "xfail_strict = true\n"
@@ -41,3 +46,34 @@ def test_pytest_ini_wins_over_setup_cfg(tmp_path: Path) -> None:
 def test_no_configuration(tmp_path: Path) -> None:
     (tmp_path / "tox.ini").write_text("[tox]\nenvlist = py311\n")
     assert read_pytest_config(tmp_path) is None
+
+
+def test_pytest9_native_table_and_kept_addopts(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text(
+        "[tool.pytest]\n"
+        'addopts = ["-ra", "--strict-markers", "-p", "pytest_asyncio", "-p", "no:cacheprovider",'
+        ' "--cov=pkg", "-W", "error::DeprecationWarning"]\n'
+        'asyncio_mode = "auto"\n'
+        'testpaths = ["tests"]\n'
+        "[tool.pytest.ini_options]\n"
+        'markers = ["ignored: the native table wins"]\n'
+    )
+    origin, options = read_pytest_config(tmp_path)
+    assert origin == "pyproject.toml [tool.pytest]"
+    text, notes = render_pytest_ini(origin, options)
+    assert text.endswith(
+        "[pytest]\n"
+        "addopts = --strict-markers -p pytest_asyncio -p no:cacheprovider -W "
+        "error::DeprecationWarning\n"
+        "asyncio_mode = auto\n"
+        "testpaths =\n    tests\n"
+    )
+    assert notes == ["pyproject.toml [tool.pytest]: addopts not carried over: -ra --cov=pkg"]
+    assert plugins_named(options) == ["pytest_asyncio"]
+
+
+def test_split_addopts() -> None:
+    assert split_addopts("-pxdist -n 4 --import-mode=importlib -Werror") == (
+        ["-pxdist", "--import-mode=importlib", "-Werror"],
+        ["-n", "4"],
+    )
