@@ -1,0 +1,187 @@
+"""`./pants lock-sync`: bring a stale lock in line with its requirement inputs, changing only
+what changed.
+
+`generate-lockfiles` re-resolves every project from scratch (minutes, and any pin may move).
+When only a few requirement inputs were added or changed (as `build-support/bin/adopt`
+does), pex's lock-update machinery resolves just those: `pex3 lock update` with
+`--project=REQ` for a new requirement, `--replace-project=REQ` for a changed one and
+`--delete-project=NAME` for one no longer declared; every other pin stays. The Pants header is
+rewritten from the inputs declared now (Pants' own `PythonLockfileMetadata`), so the result is
+as fresh as `generate-lockfiles` would make it. Then the lock-diff table is printed.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+from pantry.lockfile.diff_table import render_diff
+from pantry.lockfile.goals.lock_upgrade import LOCK_IN_SANDBOX
+from pantry.lockfile.lock_model import diff_locks, parse_lock, parse_requirement, split_header
+from pantry.lockfile.freshness import regenerate_command
+from pantry.lockfile.util_rules.resolve_lock import (
+    ResolveFreshness,
+    ResolveFreshnessRequest,
+    ResolveLock,
+    ResolveLockRequest,
+)
+from pants.backend.python.util_rules.lockfile_metadata import PythonLockfileMetadata
+from pants.backend.python.util_rules.pex_cli import PexCliProcess
+from pants.backend.python.util_rules.pex_requirements import (
+    ResolvePexConfig,
+    ResolvePexConfigRequest,
+)
+from pants.engine.console import Console
+from pants.engine.fs import CreateDigest, Digest, DigestContents, FileContent, Workspace
+from pants.engine.goal import Goal, GoalSubsystem
+from pants.engine.process import FallibleProcessResult, ProcessCacheScope
+from pants.engine.rules import Get, MultiGet, collect_rules, goal_rule
+from pants.option.option_types import StrOption
+from pants.util.docutil import bin_name
+from pants.util.strutil import softwrap
+
+
+class LockSyncSubsystem(GoalSubsystem):
+    name = "lock-sync"
+    help = softwrap(
+        f"""
+        Update a resolve's lockfile for the requirement inputs that were added, changed or
+        removed since it was generated, keeping every other pin (pex's lock update), then
+        print the lock-diff table. Faster than `{bin_name()} generate-lockfiles` and moves
+        nothing else; use that when the interpreter constraints change.
+        """
+    )
+    resolve = StrOption(
+        default=None,
+        help="The resolve whose lockfile to sync. Default: `[python].default_resolve`.",
+    )
+
+
+class LockSyncGoal(Goal):
+    subsystem_cls = LockSyncSubsystem
+    environment_behavior = Goal.EnvironmentBehavior.LOCAL_ONLY
+
+
+@dataclasses.dataclass(frozen=True)
+class SyncArgs:
+    """pex3 lock update arguments for the difference between the lock's inputs and ours."""
+
+    add: tuple[str, ...]
+    replace: tuple[str, ...]
+    delete: tuple[str, ...]
+
+    def pex_args(self) -> tuple[str, ...]:
+        return (
+            *(f"--project={r}" for r in self.add),
+            *(f"--replace-project={r}" for r in self.replace),
+            *(f"--delete-project={n}" for n in self.delete),
+        )
+
+    def describe(self) -> str:
+        parts = [
+            f"{label} {', '.join(items)}"
+            for label, items in (("add", self.add), ("replace", self.replace), ("delete", self.delete))
+            if items
+        ]
+        return "; ".join(parts)
+
+
+def sync_args(declared: list[str], locked: list[str]) -> SyncArgs:
+    """What to tell pex, from the requirement strings declared now and those the lock was made
+    from. A project declared with another specifier or marker is replaced, not added."""
+
+    def by_name(requirements: list[str]) -> dict[str, set[str]]:
+        out: dict[str, set[str]] = {}
+        for requirement in requirements:
+            out.setdefault(parse_requirement(requirement).name, set()).add(requirement)
+        return out
+
+    now, before = by_name(declared), by_name(locked)
+    add, replace = [], []
+    for name, requirements in sorted(now.items()):
+        if name not in before:
+            add += sorted(requirements)
+        elif requirements != before[name]:
+            replace += sorted(requirements)
+    delete = sorted(name for name in before if name not in now)
+    return SyncArgs(tuple(add), tuple(replace), tuple(delete))
+
+
+@goal_rule
+async def lock_sync(
+    console: Console, subsystem: LockSyncSubsystem, workspace: Workspace
+) -> LockSyncGoal:
+    option = "[lock-sync].resolve"
+    lock, freshness = await MultiGet(
+        Get(ResolveLock, ResolveLockRequest(subsystem.resolve, option)),
+        Get(ResolveFreshness, ResolveFreshnessRequest(subsystem.resolve, option)),
+    )
+    if freshness.duplicates:
+        freshness.raise_if_stale()  # one project declared twice: nothing sensible to sync to
+    if not freshness.is_stale:
+        console.print_stderr(f"{lock.path} is up to date with its inputs; nothing to sync.")
+        return LockSyncGoal(exit_code=0)
+    if freshness.staleness.interpreter_constraints:
+        now, then = freshness.staleness.interpreter_constraints
+        console.print_stderr(
+            f"{lock.path} was locked for {then}, the resolve now needs {now}: that is a new "
+            f"resolve, not an update. Run `{regenerate_command(lock.resolve, bin_name())}`."
+        )
+        return LockSyncGoal(exit_code=1)
+
+    metadata = PythonLockfileMetadata.from_lockfile(
+        lock.text.encode("utf-8"), lock.path, lock.resolve, delimeter="//"
+    )
+    args = sync_args(
+        [str(r) for r in freshness.declared], [str(r) for r in getattr(metadata, "requirements")]
+    )
+    _, body = split_header(lock.text)
+    input_digest, resolve_config = await MultiGet(
+        Get(Digest, CreateDigest([FileContent(LOCK_IN_SANDBOX, body.encode("utf-8"))])),
+        Get(ResolvePexConfig, ResolvePexConfigRequest(lock.resolve)),
+    )
+    result = await Get(
+        FallibleProcessResult,
+        PexCliProcess(
+            subcommand=("lock", "update"),
+            extra_args=(
+                *args.pex_args(),
+                "--indent=2",
+                *resolve_config.pex_args(),
+                LOCK_IN_SANDBOX,
+            ),
+            additional_input_digest=input_digest,
+            output_files=(LOCK_IN_SANDBOX,),
+            description=f"Sync {lock.path} with its inputs ({args.describe()})",
+            cache_scope=ProcessCacheScope.PER_SESSION,
+        ),
+    )
+    if result.exit_code != 0:
+        console.print_stderr(
+            f"pex could not update {lock.path} (resolve `{lock.resolve}`) for {args.describe()};"
+            f" the lockfile is unchanged. pex said:\n\n{result.stderr.decode('utf-8', 'replace')}"
+        )
+        return LockSyncGoal(exit_code=1)
+
+    updated = await Get(DigestContents, Digest, result.output_digest)
+    new_metadata = dataclasses.replace(metadata, requirements=set(freshness.declared))
+    new_text = new_metadata.add_header_to_lockfile(
+        updated[0].content,
+        delimeter="//",
+        regenerate_command=regenerate_command(lock.resolve, bin_name()),
+    ).decode("utf-8")
+    diff = diff_locks(lock.projects, parse_lock(new_text, source=f"{lock.path} as pex updated it"))
+    workspace.write_digest(
+        await Get(Digest, CreateDigest([FileContent(lock.path, new_text.encode("utf-8"))]))
+    )
+    console.print_stdout(
+        render_diff(
+            diff, resolve=lock.resolve, old_label=lock.path, new_label=f"after lock-sync"
+        ),
+        end="",
+    )
+    console.print_stderr(f"\nWrote {lock.path} ({args.describe()}).")
+    return LockSyncGoal(exit_code=0)
+
+
+def rules():
+    return collect_rules()
