@@ -95,7 +95,8 @@ def parse_requirement(text: str) -> Requirement:
     try:
         parsed = _Requirement(text.strip())
     except InvalidRequirement as error:
-        raise RequirementError(f"not a PEP 508 requirement: {text.strip()!r} ({error})") from None
+        reason = str(error).splitlines()[0]
+        raise RequirementError(f"not a PEP 508 requirement: {text.strip()!r} ({reason})") from None
     if parsed.url:
         raise RequirementError(f"direct URL requirements are not supported: {text.strip()!r}")
     specifier = ",".join(sorted(str(s) for s in parsed.specifier))
