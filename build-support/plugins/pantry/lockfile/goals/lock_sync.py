@@ -3,16 +3,27 @@ what changed.
 
 `generate-lockfiles` re-resolves every project from scratch (minutes, and any pin may move).
 When only a few requirement inputs were added or changed (as `build-support/bin/adopt`
-does), pex's lock-update machinery resolves just those: `pex3 lock update` with
-`--project=REQ` for a new requirement, `--replace-project=REQ` for a changed one and
-`--delete-project=NAME` for one no longer declared; every other pin stays. The Pants header is
-rewritten from the inputs declared now (Pants' own `PythonLockfileMetadata`), so the result is
-as fresh as `generate-lockfiles` would make it. Then the lock-diff table is printed.
+does), only those are resolved:
+
+- *added only* (the common case): `pex3 lock create` of just the new requirements, with every
+  locked version as a constraint, merged into the lock (`merge_lock_bodies`). pip then reads
+  the index pages of the new projects and their dependencies only; most of a resolve's time is
+  pip evaluating the thousands of files on the pages of big projects (coverage, grimp, black),
+  and none of ours is read again. If the new requirements need another version of something we
+  lock, the constrained resolve fails and the next way is taken;
+- otherwise pex's lock-update machinery: `pex3 lock update` with `--project=REQ` for a new
+  requirement, `--replace-project=REQ` for a changed one and `--delete-project=NAME` for one no
+  longer declared; every other pin stays (but pip reads every top-level project's page).
+
+The Pants header is rewritten from the inputs declared now (Pants' own
+`PythonLockfileMetadata`), so the result is as fresh as `generate-lockfiles` would make it.
+Then the lock-diff table is printed.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import json
 
 from pantry.lockfile.diff_table import render_diff
 from pantry.lockfile.goals.lock_upgrade import LOCK_IN_SANDBOX
@@ -24,6 +35,7 @@ from pantry.lockfile.util_rules.resolve_lock import (
     ResolveLock,
     ResolveLockRequest,
 )
+from pants.backend.python.subsystems.setup import PythonSetup
 from pants.backend.python.util_rules.lockfile_metadata import PythonLockfileMetadata
 from pants.backend.python.util_rules.pex_cli import PexCliProcess
 from pants.backend.python.util_rules.pex_requirements import (
@@ -106,9 +118,42 @@ def sync_args(declared: list[str], locked: list[str]) -> SyncArgs:
     return SyncArgs(tuple(add), tuple(replace), tuple(delete))
 
 
+class LockMergeError(Exception):
+    """Two pex locks that cannot be merged (a project locked at two versions)."""
+
+
+def constraints_text(versions: dict[str, str]) -> str:
+    """A pip constraints file pinning every locked project to its locked version."""
+    return "".join(f"{name}=={version}\n" for name, version in sorted(versions.items()))
+
+
+def merge_lock_bodies(old: str, new: str) -> str:
+    """The pex lock `old` plus the projects and top-level requirements of `new` (a lock of the
+    added requirements, resolved with `old`'s versions as constraints). A project in both must
+    have one version; `old`'s entry is kept. Written as pex writes locks (indent 2, sorted)."""
+    old_lock, new_lock = json.loads(old), json.loads(new)
+    (old_resolve,) = old_lock["locked_resolves"]
+    (new_resolve,) = new_lock["locked_resolves"]
+    projects = {p["project_name"]: p for p in old_resolve["locked_requirements"]}
+    for project in new_resolve["locked_requirements"]:
+        name = project["project_name"]
+        if name in projects and projects[name]["version"] != project["version"]:
+            raise LockMergeError(
+                f"{name} is locked at {projects[name]['version']} but the new requirements "
+                f"resolved {project['version']}"
+            )
+        projects.setdefault(name, project)
+    old_resolve["locked_requirements"] = [projects[name] for name in sorted(projects)]
+    old_lock["requirements"] = sorted({*old_lock["requirements"], *new_lock["requirements"]})
+    return json.dumps(old_lock, indent=2, sort_keys=True) + "\n"
+
+
 @goal_rule
 async def lock_sync(
-    console: Console, subsystem: LockSyncSubsystem, workspace: Workspace
+    console: Console,
+    subsystem: LockSyncSubsystem,
+    workspace: Workspace,
+    python_setup: PythonSetup,
 ) -> LockSyncGoal:
     option = "[lock-sync].resolve"
     lock, freshness = await MultiGet(
@@ -135,37 +180,87 @@ async def lock_sync(
         [str(r) for r in freshness.declared], [str(r) for r in getattr(metadata, "requirements")]
     )
     _, body = split_header(lock.text)
-    input_digest, resolve_config = await MultiGet(
-        Get(Digest, CreateDigest([FileContent(LOCK_IN_SANDBOX, body.encode("utf-8"))])),
-        Get(ResolvePexConfig, ResolvePexConfigRequest(lock.resolve)),
-    )
-    result = await Get(
-        FallibleProcessResult,
-        PexCliProcess(
-            subcommand=("lock", "update"),
-            extra_args=(
-                *args.pex_args(),
-                "--indent=2",
-                *resolve_config.pex_args(),
-                LOCK_IN_SANDBOX,
-            ),
-            additional_input_digest=input_digest,
-            output_files=(LOCK_IN_SANDBOX,),
-            description=f"Sync {lock.path} with its inputs ({args.describe()})",
-            cache_scope=ProcessCacheScope.PER_SESSION,
-        ),
-    )
-    if result.exit_code != 0:
-        console.print_stderr(
-            f"pex could not update {lock.path} (resolve `{lock.resolve}`) for {args.describe()};"
-            f" the lockfile is unchanged. pex said:\n\n{result.stderr.decode('utf-8', 'replace')}"
+    resolve_config = await Get(ResolvePexConfig, ResolvePexConfigRequest(lock.resolve))
+    new_body = None
+    if args.add and not args.replace and not args.delete:
+        versions = {name: project.version for name, project in lock.projects.items()}
+        constraints = await Get(
+            Digest,
+            CreateDigest([FileContent("__pins.txt", constraints_text(versions).encode("utf-8"))]),
         )
-        return LockSyncGoal(exit_code=1)
+        created = await Get(
+            FallibleProcessResult,
+            PexCliProcess(
+                subcommand=("lock", "create"),
+                extra_args=(
+                    "--output=added.json",
+                    "--no-emit-warnings",
+                    # As Pants' generate-lockfiles makes the lock (so the merge is one lock).
+                    "--style=universal",
+                    "--pip-version",
+                    python_setup.pip_version.value,
+                    "--resolver-version",
+                    "pip-2020-resolver",
+                    "--target-system",
+                    "linux",
+                    "--target-system",
+                    "mac",
+                    "--indent=2",
+                    *resolve_config.pex_args(),
+                    "--constraints=__pins.txt",
+                    *metadata.valid_for_interpreter_constraints.generate_pex_arg_list(),
+                    *args.add,
+                ),
+                additional_input_digest=constraints,
+                output_files=("added.json",),
+                description=f"Lock only the new requirements of {lock.path} ({args.describe()})",
+                cache_scope=ProcessCacheScope.PER_SESSION,
+            ),
+        )
+        if created.exit_code == 0:
+            added = await Get(DigestContents, Digest, created.output_digest)
+            try:
+                new_body = merge_lock_bodies(body, added[0].content.decode("utf-8"))
+            except LockMergeError as error:
+                console.print_stderr(f"Merging the new requirements' lock failed ({error}).")
+        if new_body is None:
+            console.print_stderr(
+                "The new requirements need other versions of locked projects; updating the "
+                "lock with pex's lock update instead (it may move those pins)."
+            )
+    if new_body is None:
+        input_digest = await Get(
+            Digest, CreateDigest([FileContent(LOCK_IN_SANDBOX, body.encode("utf-8"))])
+        )
+        result = await Get(
+            FallibleProcessResult,
+            PexCliProcess(
+                subcommand=("lock", "update"),
+                extra_args=(
+                    *args.pex_args(),
+                    "--indent=2",
+                    *resolve_config.pex_args(),
+                    LOCK_IN_SANDBOX,
+                ),
+                additional_input_digest=input_digest,
+                output_files=(LOCK_IN_SANDBOX,),
+                description=f"Sync {lock.path} with its inputs ({args.describe()})",
+                cache_scope=ProcessCacheScope.PER_SESSION,
+            ),
+        )
+        if result.exit_code != 0:
+            console.print_stderr(
+                f"pex could not update {lock.path} (resolve `{lock.resolve}`) for "
+                f"{args.describe()}; the lockfile is unchanged. pex said:\n\n"
+                f"{result.stderr.decode('utf-8', 'replace')}"
+            )
+            return LockSyncGoal(exit_code=1)
+        updated = await Get(DigestContents, Digest, result.output_digest)
+        new_body = updated[0].content.decode("utf-8")
 
-    updated = await Get(DigestContents, Digest, result.output_digest)
     new_metadata = dataclasses.replace(metadata, requirements=set(freshness.declared))
     new_text = new_metadata.add_header_to_lockfile(
-        updated[0].content,
+        new_body.encode("utf-8"),
         delimeter="//",
         regenerate_command=regenerate_command(lock.resolve, bin_name()),
     ).decode("utf-8")

@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from pantry.lockfile.goals.lock_sync import SyncArgs, sync_args
+import json
+
+import pytest
+from pantry.lockfile.goals.lock_sync import (
+    LockMergeError,
+    SyncArgs,
+    constraints_text,
+    merge_lock_bodies,
+    sync_args,
+)
 
 
 def test_new_changed_and_removed_inputs() -> None:
@@ -22,3 +31,48 @@ def test_new_changed_and_removed_inputs() -> None:
 def test_nothing_changed_means_nothing_to_do() -> None:
     args = sync_args(["tomli>=2; python_version < \"3.11\""], ["tomli>=2; python_version < \"3.11\""])
     assert args.pex_args() == ()
+
+
+def _lock(requirements: list[str], projects: dict[str, str]) -> str:
+    return json.dumps(
+        {
+            "constraints": [],
+            "locked_resolves": [
+                {
+                    "locked_requirements": [
+                        {"project_name": name, "version": version, "artifacts": []}
+                        for name, version in projects.items()
+                    ],
+                    "platform_tag": None,
+                }
+            ],
+            "requirements": requirements,
+            "style": "universal",
+        },
+        indent=2,
+        sort_keys=True,
+    )
+
+
+def test_merge_adds_the_new_projects_and_keeps_every_pin() -> None:
+    old = _lock(["pytest<9,>=8", "requests>=2"], {"pytest": "8.4.2", "requests": "2.32.5"})
+    new = _lock(["pytest-asyncio"], {"pytest": "8.4.2", "pytest-asyncio": "1.2.0"})
+    merged = json.loads(merge_lock_bodies(old, new))
+    assert merged["requirements"] == ["pytest-asyncio", "pytest<9,>=8", "requests>=2"]
+    assert merged["constraints"] == []  # the pins we resolved with are not the lock's
+    assert [(p["project_name"], p["version"]) for p in merged["locked_resolves"][0][
+        "locked_requirements"
+    ]] == [("pytest", "8.4.2"), ("pytest-asyncio", "1.2.0"), ("requests", "2.32.5")]
+
+
+def test_merge_refuses_two_versions_of_one_project() -> None:
+    old = _lock(["pytest"], {"pytest": "8.4.2"})
+    new = _lock(["x"], {"pytest": "9.0.0", "x": "1"})
+    with pytest.raises(LockMergeError, match="pytest is locked at 8.4.2 but the new requirements"):
+        merge_lock_bodies(old, new)
+
+
+def test_constraints_pin_every_locked_project() -> None:
+    assert constraints_text({"requests": "2.32.5", "idna": "3.20"}) == (
+        "idna==3.20\nrequests==2.32.5\n"
+    )
