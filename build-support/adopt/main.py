@@ -49,6 +49,7 @@ from adopt.merge import (
 )
 from adopt.metadata import MetadataError, ProjectMetadata, module_version, read_metadata
 from adopt.pants_toml import add_ignored_imports, ignore_entries, unowned_imports
+from adopt.pruned_index import PrunedIndex, configured_index
 from adopt.pytest_config import read_pytest_config, render_pytest_ini
 from adopt.requirements import RequirementError, canonical_name, parse_requirement
 from adopt.version import scm_version
@@ -63,6 +64,7 @@ PANTS_TOML = "pants.toml"
 NAME = re.compile(r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$")
 TOUCHED = (LOCK, CONSTRAINTS, BASELINE, PANTS_TOML)
 PANTS = ("./pants", "--no-pantsd", "--no-watch-filesystem")
+REPOS_PY = "pants/backend/python/subsystems/repos.py"  # Pants' default index
 
 EPILOG = """\
 examples:
@@ -396,7 +398,7 @@ class Adoption:
         for plan in self.plans:
             self.write_requirements(plan)
         if any(plan.merge.changes_inputs for plan in self.plans):
-            self.phase(f"relocking {LOCK}: only the new requirements (pex lock update)")
+            self.phase(f"relocking {LOCK}: only the new requirements (./pants lock-sync)")
             self.relock()
         else:
             self.phase("no new requirements: the lock stays as it is")
@@ -435,7 +437,7 @@ class Adoption:
 
     def relock(self) -> None:
         before = locked_versions(_read(self.repo / LOCK))
-        pants(self.repo, "lock-sync")
+        self.sync_lock(before)
         pants(self.repo, "export-constraints")
         after = locked_versions(_read(self.repo / LOCK))
         for name in sorted(set(before) & set(after)):
@@ -444,6 +446,28 @@ class Adoption:
         for name in sorted(set(before) - set(after)):
             self.lock_moves.append(f"{name} {before[name]} -> removed")
         self.lock_added = len(set(after) - set(before))
+
+    def sync_lock(self, locked: dict[str, str]) -> None:
+        """`./pants lock-sync`, first against a pruned view of the index (`PrunedIndex`: the
+        locked version of what we lock, recent releases of the rest), then, if that does not
+        resolve, against the index itself."""
+        upstream = configured_index(
+            _read(self.repo / PANTS_TOML),
+            sorted(cache_dir().glob(f"pants/*/lib/python3*/site-packages/{REPOS_PY}")),
+        )
+        if upstream:
+            preferred = {k: v for plan in self.plans for k, (v, _) in plan.meta.preferences.items()}
+            with PrunedIndex(upstream, locked, preferred) as index:
+                try:
+                    pants(self.repo, f"--python-repos-indexes=['{index.url}']", "lock-sync")
+                    pruned = sum(before - after for before, after in index.served.values())
+                    self.say(f"lock synced; {pruned} index files of "
+                             f"{len(index.served)} projects left unread")  # fmt: skip
+                    return
+                except StepError as error:
+                    reason = str(error).splitlines()[-1][:200]
+                    self.say(f"not resolvable from recent releases ({reason}); asking the full index")
+        pants(self.repo, "lock-sync")
 
     def infer(self, specs: Sequence[str]) -> str:
         return pants(
