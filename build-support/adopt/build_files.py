@@ -40,6 +40,9 @@ class ProjectInfo:
     # Extras the distribution offers: ((name, (requirement, ...)), ...).
     extras: tuple[tuple[str, tuple[str, ...]], ...] = ()
     python_version: str = ""  # upstream's .python-version ("3.12"): services and internal libs
+    # Requirement targets of pytest plugins the tests need but never import (pytest-asyncio):
+    # explicit dependencies, so the plugin is in the test's environment and pytest loads it.
+    test_plugins: tuple[str, ...] = ()
 
     @property
     def path(self) -> str:
@@ -138,8 +141,10 @@ def generate_build_files(files: Sequence[str], info: ProjectInfo) -> dict[str, s
             targets.append(_call("python_test_utils", args))
         if tests:
             args = ['name="tests"', *[a for a in [tests_ics] if a]]
-            if test_data and parts[0] == "tests":
-                args.append(f'dependencies=["{fixtures}"]')
+            dependencies = [fixtures] if test_data and parts[0] == "tests" else []
+            dependencies += info.test_plugins
+            if dependencies:
+                args.append(f"dependencies={_list(dependencies)}")
             targets.append(_call("python_tests", args))
 
     for package in data_packages:

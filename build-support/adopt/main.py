@@ -11,6 +11,7 @@ the way rolls everything back.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import re
 import shutil
 import subprocess
@@ -291,6 +292,7 @@ def make_plan(
         locked_versions(lock_text) if lock_text else {},
         self_name=canonical_name(meta.name) if meta.name else "",
     )
+    info = dataclasses.replace(info, test_plugins=pytest_plugins(merge, imported))
     builds = generate_build_files(house_files, info)
     pytest_config = read_pytest_config(staged.root)
     extra_files = {}
@@ -301,6 +303,31 @@ def make_plan(
         repo, source, staged, meta, layout, merge, builds, info, notes, extra_files,
         promoted, imported,
     )  # fmt: skip
+
+
+# pytest plugins Pants' own [pytest].requirements already put in every test environment.
+PANTS_PYTEST_PLUGINS = ("pytest-cov", "pytest-timeout")
+
+
+def pytest_plugins(merge: MergePlan, imported: dict[str, list[ImportSite]]) -> tuple[str, ...]:
+    """Requirement targets of the pytest plugins the project requires but does not import
+    (`//3rdparty/python:test#pytest-asyncio`): `python_requirements` names each target
+    after the requirement as its file writes it."""
+    declared = [
+        (item.requirement, f"{REQUIREMENTS_DIR}/{filename}")
+        for filename, items in merge.added.items()
+        for item in items
+    ]
+    declared += [(ours.requirement, ours.where.split(":")[0]) for _, ours in merge.satisfied]
+    targets = set()
+    for requirement, where in declared:
+        key = requirement.key
+        if not key.startswith("pytest-") or key in PANTS_PYTEST_PLUGINS:
+            continue
+        if key.replace("-", "_") in imported or not where.startswith(f"{REQUIREMENTS_DIR}/"):
+            continue  # imported: inference finds it; or declared by another adoptee this run
+        targets.add(f"//{REQUIREMENTS_DIR}:{PurePosixPath(where).stem}#{requirement.name}")
+    return tuple(sorted(targets))
 
 
 def _test_modules(house_files: Sequence[str]) -> set[str]:

@@ -298,3 +298,19 @@ packaging==21.3 \\
     #   -r requirements.in
     #   botocore
 """
+
+
+def test_a_pytest_plugin_the_tests_need_is_a_dependency_of_them(repo, tmp_path, capsys) -> None:
+    """pytest-asyncio is never imported; without an explicit dependency it would not be in the
+    test environment ("async def functions are not natively supported")."""
+    source = write(
+        tmp_path / "svc",
+        {
+            "svc/__init__.py": "",
+            "tests/test_svc.py": "async def test_it():\n    pass\n",
+            "tox.ini": "[testenv]\ndeps =\n    pytest\n    pytest-asyncio\n    pytest-cov\n",
+        },
+    )
+    assert adopt(repo, str(source), "--as", "services/svc", "--dry-run") == 0
+    plan = main_module.make_plan(repo, str(source), "services", "svc", tmp_path / "scratch")
+    assert 'dependencies=["//3rdparty/python:test#pytest-asyncio"]' in plan.builds["tests/BUILD"]
