@@ -9,7 +9,9 @@ releases. So during the relock pex is pointed at this server: it fetches each pr
 page (PEP 691 JSON) from the configured index and passes it on with only the files of
 
 - the locked version, for a project the lock already pins;
-- otherwise the newest `keep` final releases, plus upstream's own pin (its preference).
+- otherwise recent final releases, newest first, while they list at most `budget` files in
+  all (at least `minimum` releases: pip spends ~15 ms per file on a loaded machine, and one
+  aiohttp release has ~70 wheels), plus upstream's own pin (its preference).
 
 The files keep their real URLs and hashes, so the lock is exactly what the full index would
 give whenever the answer is among them; when it is not, the resolve fails and adopt
@@ -51,24 +53,28 @@ def file_version(filename: str) -> Optional[Version]:
 
 
 def prune_page(
-    page: dict[str, Any], locked: Optional[str], preferred: Optional[str], keep: int
+    page: dict[str, Any],
+    locked: Optional[str],
+    preferred: Optional[str],
+    budget: int = 300,
+    minimum: int = 3,
 ) -> dict[str, Any]:
     """The page with only the files of the versions worth offering (see the module doc)."""
     versions = {f["filename"]: file_version(f["filename"]) for f in page.get("files", [])}
     if locked:
         wanted = {Version(locked)}
     else:
-        finals = sorted(
-            {
-                v
-                for f in page.get("files", [])
-                if (v := versions[f["filename"]]) is not None
-                and not v.is_prerelease
-                and not f.get("yanked")
-            },
-            reverse=True,
-        )
-        wanted = set(finals[:keep])
+        counts: dict[Version, int] = {}
+        for f in page.get("files", []):
+            version = versions[f["filename"]]
+            if version is not None and not version.is_prerelease and not f.get("yanked"):
+                counts[version] = counts.get(version, 0) + 1
+        wanted, files = set(), 0
+        for version in sorted(counts, reverse=True):
+            if len(wanted) >= minimum and files + counts[version] > budget:
+                break
+            wanted.add(version)
+            files += counts[version]
         if preferred:
             wanted.add(Version(preferred))
     pruned = dict(page)
@@ -93,12 +99,12 @@ class PrunedIndex:
         upstream: str,
         locked: Mapping[str, str],
         preferred: Mapping[str, str] = {},
-        keep: int = 40,
+        budget: int = 300,
     ) -> None:
         self.upstream = upstream.rstrip("/") + "/"
         self.locked = {canonicalize_name(k): v for k, v in locked.items()}
         self.preferred = {canonicalize_name(k): v for k, v in preferred.items()}
-        self.keep = keep
+        self.budget = budget
         self.served: dict[str, tuple[int, int]] = {}  # project -> (files before, after)
         self._server: Optional[ThreadingHTTPServer] = None
 
@@ -122,7 +128,9 @@ class PrunedIndex:
             return 200, content_type, body  # an index without PEP 691: passed on as it is
         page = json.loads(body)
         name = canonicalize_name(project)
-        pruned = prune_page(page, self.locked.get(name), self.preferred.get(name), self.keep)
+        pruned = prune_page(
+            page, self.locked.get(name), self.preferred.get(name), self.budget
+        )
         self.served[name] = (len(page.get("files", [])), len(pruned["files"]))
         return 200, JSON_PAGE, json.dumps(pruned).encode()
 

@@ -39,13 +39,15 @@ def names(result: dict) -> list[str]:
 
 
 def test_a_locked_project_offers_only_its_locked_version() -> None:
-    assert names(prune_page(page(*FILES), "1.0", None, keep=40)) == list(FILES[:2])
+    assert names(prune_page(page(*FILES), "1.0", None)) == list(FILES[:2])
 
 
-def test_a_new_project_offers_recent_finals_and_upstreams_pin() -> None:
-    result = prune_page(page(*FILES, yanked=("demo-5.0.tar.gz",)), None, "1.0", keep=2)
+def test_a_new_project_offers_recent_finals_within_a_budget_and_upstreams_pin() -> None:
+    result = prune_page(page(*FILES, yanked=("demo-5.0.tar.gz",)), None, "1.0", 2, 1)
     assert names(result) == [FILES[0], FILES[1], FILES[2], FILES[3]]  # 3.0, 2.0 and the pin
     assert result["versions"] == ["1.0", "2.0", "3.0"]
+    # At least `minimum` releases, whatever the budget.
+    assert names(prune_page(page(*FILES), None, None, 0, 1)) == ["demo-5.0.tar.gz"]
 
 
 @pytest.fixture
