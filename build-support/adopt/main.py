@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import json
 import re
 import shutil
 import subprocess
@@ -50,7 +51,7 @@ from adopt.merge import (
 )
 from adopt.metadata import MetadataError, ProjectMetadata, module_version, read_metadata
 from adopt.pants_toml import add_ignored_imports, ignore_entries, unowned_imports
-from adopt.pruned_index import PrunedIndex, configured_index
+from adopt.pruned_index import PrunedIndex, configured_index, lock_pythons
 from adopt.pytest_config import read_pytest_config, render_pytest_ini
 from adopt.requirements import RequirementError, canonical_name, parse_requirement
 from adopt.version import scm_version
@@ -484,7 +485,9 @@ class Adoption:
         )
         if upstream:
             preferred = {k: v for plan in self.plans for k, (v, _) in plan.meta.preferences.items()}
-            with PrunedIndex(upstream, locked, preferred) as index:
+            body = _read(self.repo / LOCK).split("--- END PANTS LOCKFILE METADATA ---")[-1]
+            pythons = lock_pythons(json.loads(body)) if body.strip() else ()
+            with PrunedIndex(upstream, locked, preferred, pythons=pythons) as index:
                 try:
                     pants(self.repo, f"--python-repos-indexes=['{index.url}']", "lock-sync")
                     pruned = sum(before - after for before, after in index.served.values())

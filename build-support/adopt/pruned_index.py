@@ -9,9 +9,11 @@ releases. So during the relock pex is pointed at this server: it fetches each pr
 page (PEP 691 JSON) from the configured index and passes it on with only the files of
 
 - the locked version, for a project the lock already pins;
-- otherwise recent final releases, newest first, while they list at most `budget` files in
-  all (at least `minimum` releases: pip spends ~15 ms per file on a loaded machine, and one
-  aiohttp release has ~70 wheels), plus upstream's own pin (its preference).
+- otherwise recent final releases that support every Python of the lock (a universal lock
+  needs one version for 3.9 to 3.13: yarl's newest releases need 3.10), newest first, while
+  they list at most `budget` files in all (at least `minimum` releases: pip spends ~15 ms
+  per file on a loaded machine, and one aiohttp release has ~70 wheels), plus upstream's own
+  pin (its preference).
 
 The files keep their real URLs and hashes, so the lock is exactly what the full index would
 give whenever the answer is among them; when it is not, the resolve fails and adopt
@@ -27,7 +29,7 @@ import urllib.error
 import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any, Iterable, Mapping, Optional
+from typing import Any, Iterable, Mapping, Optional, Sequence
 
 from packaging.utils import (
     InvalidSdistFilename,
@@ -36,6 +38,7 @@ from packaging.utils import (
     parse_sdist_filename,
     parse_wheel_filename,
 )
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import Version
 
 JSON_PAGE = "application/vnd.pypi.simple.v1+json"
@@ -58,6 +61,7 @@ def prune_page(
     preferred: Optional[str],
     budget: int = 300,
     minimum: int = 3,
+    pythons: Sequence[str] = (),
 ) -> dict[str, Any]:
     """The page with only the files of the versions worth offering (see the module doc)."""
     versions = {f["filename"]: file_version(f["filename"]) for f in page.get("files", [])}
@@ -67,8 +71,11 @@ def prune_page(
         counts: dict[Version, int] = {}
         for f in page.get("files", []):
             version = versions[f["filename"]]
-            if version is not None and not version.is_prerelease and not f.get("yanked"):
-                counts[version] = counts.get(version, 0) + 1
+            if version is None or version.is_prerelease or f.get("yanked"):
+                continue
+            if not _supports(f.get("requires-python") or "", pythons):
+                continue
+            counts[version] = counts.get(version, 0) + 1
         wanted, files = set(), 0
         for version in sorted(counts, reverse=True):
             if len(wanted) >= minimum and files + counts[version] > budget:
@@ -82,6 +89,14 @@ def prune_page(
     if "versions" in page:
         pruned["versions"] = [v for v in page["versions"] if _version(v) in wanted]
     return pruned
+
+
+def _supports(requires_python: str, pythons: Sequence[str]) -> bool:
+    try:
+        specifier = SpecifierSet(requires_python)
+    except InvalidSpecifier:
+        return True  # pip would ignore it too
+    return all(specifier.contains(python, prereleases=True) for python in pythons)
 
 
 def _version(text: str) -> Optional[Version]:
@@ -100,11 +115,13 @@ class PrunedIndex:
         locked: Mapping[str, str],
         preferred: Mapping[str, str] = {},
         budget: int = 300,
+        pythons: Sequence[str] = (),
     ) -> None:
         self.upstream = upstream.rstrip("/") + "/"
         self.locked = {canonicalize_name(k): v for k, v in locked.items()}
         self.preferred = {canonicalize_name(k): v for k, v in preferred.items()}
         self.budget = budget
+        self.pythons = tuple(pythons)
         self.served: dict[str, tuple[int, int]] = {}  # project -> (files before, after)
         self._server: Optional[ThreadingHTTPServer] = None
 
@@ -129,7 +146,7 @@ class PrunedIndex:
         page = json.loads(body)
         name = canonicalize_name(project)
         pruned = prune_page(
-            page, self.locked.get(name), self.preferred.get(name), self.budget
+            page, self.locked.get(name), self.preferred.get(name), self.budget, 3, self.pythons
         )
         self.served[name] = (len(page.get("files", [])), len(pruned["files"]))
         return 200, JSON_PAGE, json.dumps(pruned).encode()
@@ -183,3 +200,13 @@ def configured_index(pants_toml: str, pants_sources: Iterable[Path]) -> Optional
         if match:
             return match[1]
     return None
+
+
+def lock_pythons(lock_body: Mapping[str, Any]) -> tuple[str, ...]:
+    """The CPython minors (`3.9.0` ... `3.13.0`) a pex lock's `requires_python` admits."""
+    specifiers = [SpecifierSet(s) for s in lock_body.get("requires_python", [])]
+    return tuple(
+        f"3.{minor}.0"
+        for minor in range(6, 20)
+        if specifiers and any(s.contains(f"3.{minor}.0") for s in specifiers)
+    )

@@ -8,7 +8,13 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-from adopt.pruned_index import JSON_PAGE, PrunedIndex, configured_index, prune_page
+from adopt.pruned_index import (
+    JSON_PAGE,
+    PrunedIndex,
+    configured_index,
+    lock_pythons,
+    prune_page,
+)
 
 
 def page(*filenames: str, yanked: tuple[str, ...] = ()) -> dict:
@@ -92,3 +98,18 @@ def test_configured_index(tmp_path: Path) -> None:
     )
     assert configured_index('[python-repos]\nindexes = ["a", "b"]\n', [repos]) is None
     assert configured_index('[python-repos]\nfind_links = ["x"]\n', [repos]) is None
+
+
+def test_releases_that_drop_a_python_of_the_lock_are_not_offered() -> None:
+    data = page(*FILES)
+    for f in data["files"]:
+        if f["filename"].startswith(("demo-5.0", "demo-3.0")):
+            f["requires-python"] = ">=3.10"
+    result = prune_page(data, None, None, 300, 1, pythons=("3.9.0", "3.13.0"))
+    assert names(result) == list(FILES[:3])  # 2.0 and 1.0 (4.0rc1 is a pre-release)
+
+
+def test_lock_pythons() -> None:
+    assert lock_pythons({"requires_python": ["<3.14,>=3.9"]}) == (
+        "3.9.0", "3.10.0", "3.11.0", "3.12.0", "3.13.0",
+    )  # fmt: skip
