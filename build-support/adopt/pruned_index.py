@@ -8,7 +8,9 @@ version as a constraint), and a new project almost always resolves to one of its
 releases. So during the relock pex is pointed at this server: it fetches each project's
 page (PEP 691 JSON) from the configured index and passes it on with only the files of
 
-- the locked version, for a project the lock already pins;
+- for a project the lock already pins: its locked version (the constraint `lock-sync` gives
+  pip), plus a few recent releases within a fifth of the budget, in case a new requirement
+  needs it to move (botocore needs urllib3<1.27 on Python 3.9);
 - otherwise recent final releases that support every Python of the lock (a universal lock
   needs one version for 3.9 to 3.13: yarl's newest releases need 3.10), newest first, while
   they list at most `budget` files in all (at least `minimum` releases: pip spends ~15 ms
@@ -65,25 +67,24 @@ def prune_page(
 ) -> dict[str, Any]:
     """The page with only the files of the versions worth offering (see the module doc)."""
     versions = {f["filename"]: file_version(f["filename"]) for f in page.get("files", [])}
-    if locked:
-        wanted = {Version(locked)}
-    else:
-        counts: dict[Version, int] = {}
-        for f in page.get("files", []):
-            version = versions[f["filename"]]
-            if version is None or version.is_prerelease or f.get("yanked"):
-                continue
-            if not _supports(f.get("requires-python") or "", pythons):
-                continue
-            counts[version] = counts.get(version, 0) + 1
-        wanted, files = set(), 0
-        for version in sorted(counts, reverse=True):
-            if len(wanted) >= minimum and files + counts[version] > budget:
-                break
-            wanted.add(version)
-            files += counts[version]
-        if preferred:
-            wanted.add(Version(preferred))
+    counts: dict[Version, int] = {}
+    for f in page.get("files", []):
+        version = versions[f["filename"]]
+        if version is None or version.is_prerelease or f.get("yanked"):
+            continue
+        if not _supports(f.get("requires-python") or "", pythons):
+            continue
+        counts[version] = counts.get(version, 0) + 1
+    wanted: set[Optional[Version]] = set()
+    files, limit = 0, budget // 5 if locked else budget
+    for version in sorted(counts, reverse=True):
+        if len(wanted) >= (1 if locked else minimum) and files + counts[version] > limit:
+            break
+        wanted.add(version)
+        files += counts[version]
+    for pinned in (locked, preferred):
+        if pinned:
+            wanted.add(_version(pinned))
     pruned = dict(page)
     pruned["files"] = [f for f in page.get("files", []) if versions[f["filename"]] in wanted]
     if "versions" in page:

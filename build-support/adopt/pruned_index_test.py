@@ -44,8 +44,10 @@ def names(result: dict) -> list[str]:
     return [f["filename"] for f in result["files"]]
 
 
-def test_a_locked_project_offers_only_its_locked_version() -> None:
-    assert names(prune_page(page(*FILES), "1.0", None)) == list(FILES[:2])
+def test_a_locked_project_offers_its_locked_version_and_a_few_recent_ones() -> None:
+    assert names(prune_page(page(*FILES), "1.0", None, budget=5)) == [
+        *FILES[:2], "demo-5.0.tar.gz"
+    ]
 
 
 def test_a_new_project_offers_recent_finals_within_a_budget_and_upstreams_pin() -> None:
@@ -77,14 +79,14 @@ def upstream():
 
 
 def test_the_server_serves_pruned_pages(upstream: str) -> None:
-    with PrunedIndex(upstream, {"Demo": "3.0"}) as index:
+    with PrunedIndex(upstream, {"Demo": "3.0"}, budget=5) as index:
         request = urllib.request.Request(f"{index.url}demo/", headers={"Accept": JSON_PAGE})
         with urllib.request.urlopen(request) as response:
             assert response.headers["Content-Type"] == JSON_PAGE
             served = json.loads(response.read())
-        assert names(served) == ["demo-3.0.tar.gz"]
+        assert names(served) == ["demo-3.0.tar.gz", "demo-5.0.tar.gz"]
         assert served["files"][0]["url"] == "https://files.invalid/demo-3.0.tar.gz"
-        assert index.served == {"demo": (6, 1)}
+        assert index.served == {"demo": (6, 2)}
         with pytest.raises(urllib.error.HTTPError):
             urllib.request.urlopen(f"{index.url}missing/")
 

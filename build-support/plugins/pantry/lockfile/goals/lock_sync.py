@@ -9,8 +9,11 @@ does), only those are resolved:
   locked version as a constraint, merged into the lock (`merge_lock_bodies`). pip then reads
   the index pages of the new projects and their dependencies only; most of a resolve's time is
   pip evaluating the thousands of files on the pages of big projects (coverage, grimp, black),
-  and none of ours is read again. If the new requirements need another version of something we
-  lock, the constrained resolve fails and the next way is taken;
+  and none of ours is read again. When the new requirements need another version of something
+  we lock (botocore needs urllib3<1.27 on Python 3.9, and a universal lock has one urllib3),
+  pip names the constraint in conflict; it is released and the resolve retried, and the merge
+  moves that project, provided every locked project that depends on it accepts the new
+  version. The lock-diff table shows each move;
 - otherwise pex's lock-update machinery: `pex3 lock update` with `--project=REQ` for a new
   requirement, `--replace-project=REQ` for a changed one and `--delete-project=NAME` for one no
   longer declared; every other pin stays (but pip reads every top-level project's page).
@@ -24,10 +27,18 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 
 from pantry.lockfile.diff_table import render_diff
 from pantry.lockfile.goals.lock_upgrade import LOCK_IN_SANDBOX
-from pantry.lockfile.lock_model import diff_locks, parse_lock, parse_requirement, split_header
+from pantry.lockfile.lock_model import (
+    diff_locks,
+    normalize_name,
+    parse_lock,
+    parse_requirement,
+    split_header,
+)
+from pants.backend.python.pip_requirement import PipRequirement
 from pantry.lockfile.freshness import regenerate_command
 from pantry.lockfile.util_rules.resolve_lock import (
     ResolveFreshness,
@@ -46,7 +57,7 @@ from pants.engine.console import Console
 from pants.engine.fs import CreateDigest, Digest, DigestContents, FileContent, Workspace
 from pants.engine.goal import Goal, GoalSubsystem
 from pants.engine.process import FallibleProcessResult, ProcessCacheScope
-from pants.engine.rules import Get, MultiGet, collect_rules, goal_rule
+from pants.engine.rules import Get, MultiGet, collect_rules, goal_rule, rule_helper
 from pants.option.option_types import StrOption
 from pants.util.docutil import bin_name
 from pants.util.strutil import softwrap
@@ -122,15 +133,25 @@ class LockMergeError(Exception):
     """Two pex locks that cannot be merged (a project locked at two versions)."""
 
 
+_CONFLICTING_CONSTRAINT = re.compile(r"The user requested \(constraint\) ([A-Za-z0-9][\w.-]*)==")
+
+
+def conflicting_constraints(pip_error: str) -> set[str]:
+    """The locked projects whose pins pip says make the resolve impossible."""
+    return {normalize_name(n) for n in _CONFLICTING_CONSTRAINT.findall(pip_error)}
+
+
 def constraints_text(versions: dict[str, str]) -> str:
     """A pip constraints file pinning every locked project to its locked version."""
     return "".join(f"{name}=={version}\n" for name, version in sorted(versions.items()))
 
 
-def merge_lock_bodies(old: str, new: str) -> str:
+def merge_lock_bodies(old: str, new: str, moved: frozenset[str] = frozenset()) -> str:
     """The pex lock `old` plus the projects and top-level requirements of `new` (a lock of the
-    added requirements, resolved with `old`'s versions as constraints). A project in both must
-    have one version; `old`'s entry is kept. Written as pex writes locks (indent 2, sorted)."""
+    added requirements, resolved with `old`'s versions as constraints, except `moved`). A
+    project in both keeps `old`'s entry, unless it is one of `moved`: then `new`'s version
+    replaces it, if every project of `old` that requires it accepts that version. Written as
+    pex writes locks (indent 2, sorted)."""
     old_lock, new_lock = json.loads(old), json.loads(new)
     (old_resolve,) = old_lock["locked_resolves"]
     (new_resolve,) = new_lock["locked_resolves"]
@@ -138,14 +159,33 @@ def merge_lock_bodies(old: str, new: str) -> str:
     for project in new_resolve["locked_requirements"]:
         name = project["project_name"]
         if name in projects and projects[name]["version"] != project["version"]:
-            raise LockMergeError(
-                f"{name} is locked at {projects[name]['version']} but the new requirements "
-                f"resolved {project['version']}"
-            )
+            if name not in moved:
+                raise LockMergeError(
+                    f"{name} is locked at {projects[name]['version']} but the new requirements "
+                    f"resolved {project['version']}"
+                )
+            _check_dependents(name, project["version"], projects.values())
+            projects[name] = project
         projects.setdefault(name, project)
     old_resolve["locked_requirements"] = [projects[name] for name in sorted(projects)]
     old_lock["requirements"] = sorted({*old_lock["requirements"], *new_lock["requirements"]})
     return json.dumps(old_lock, indent=2, sort_keys=True) + "\n"
+
+
+def _check_dependents(name: str, version: str, projects) -> None:
+    for project in projects:
+        for text in project.get("requires_dists", []):
+            try:  # Pants' own requirement type (pkg_resources underneath), as its lock code does
+                requirement = PipRequirement.parse(text).as_pkg_resources_requirement()
+            except ValueError:  # unreadable: be safe, refuse to move
+                raise LockMergeError(f"cannot read {project['project_name']}'s {text!r}")
+            if normalize_name(requirement.project_name) != name:
+                continue
+            if version not in requirement:
+                raise LockMergeError(
+                    f"moving {name} to {version} breaks {project['project_name']} "
+                    f"{project['version']}, which requires {text!r}"
+                )
 
 
 @goal_rule
@@ -184,45 +224,27 @@ async def lock_sync(
     new_body = None
     if args.add and not args.replace and not args.delete:
         versions = {name: project.version for name, project in lock.projects.items()}
-        constraints = await Get(
-            Digest,
-            CreateDigest([FileContent("__pins.txt", constraints_text(versions).encode("utf-8"))]),
-        )
-        created = await Get(
-            FallibleProcessResult,
-            PexCliProcess(
-                subcommand=("lock", "create"),
-                extra_args=(
-                    "--output=added.json",
-                    "--no-emit-warnings",
-                    # As Pants' generate-lockfiles makes the lock (so the merge is one lock).
-                    "--style=universal",
-                    "--pip-version",
-                    python_setup.pip_version.value,
-                    "--resolver-version",
-                    "pip-2020-resolver",
-                    "--target-system",
-                    "linux",
-                    "--target-system",
-                    "mac",
-                    "--indent=2",
-                    *resolve_config.pex_args(),
-                    "--constraints=__pins.txt",
-                    *metadata.valid_for_interpreter_constraints.generate_pex_arg_list(),
-                    *args.add,
-                ),
-                additional_input_digest=constraints,
-                output_files=("added.json",),
-                description=f"Lock only the new requirements of {lock.path} ({args.describe()})",
-                cache_scope=ProcessCacheScope.PER_SESSION,
-            ),
-        )
-        if created.exit_code == 0:
-            added = await Get(DigestContents, Digest, created.output_digest)
-            try:
-                new_body = merge_lock_bodies(body, added[0].content.decode("utf-8"))
-            except LockMergeError as error:
-                console.print_stderr(f"Merging the new requirements' lock failed ({error}).")
+        released: set[str] = set()
+        for _ in range(4):  # each retry releases the pins pip names as in conflict
+            pins = {name: v for name, v in versions.items() if name not in released}
+            created = await _lock_added(args, pins, metadata, resolve_config, python_setup, lock)
+            if created.exit_code == 0:
+                added = await Get(DigestContents, Digest, created.output_digest)
+                try:
+                    new_body = merge_lock_bodies(
+                        body, added[0].content.decode("utf-8"), frozenset(released)
+                    )
+                except LockMergeError as error:
+                    console.print_stderr(f"Merging the new requirements' lock failed ({error}).")
+                break
+            conflicts = conflicting_constraints(created.stderr.decode("utf-8", "replace"))
+            if not conflicts or conflicts <= released:
+                break
+            console.print_stderr(
+                f"The new requirements need other versions of {', '.join(sorted(conflicts))}; "
+                "resolving again with those free to move."
+            )
+            released |= conflicts
         if new_body is None:
             console.print_stderr(
                 "The new requirements need other versions of locked projects; updating the "
@@ -276,6 +298,50 @@ async def lock_sync(
     )
     console.print_stderr(f"\nWrote {lock.path} ({args.describe()}).")
     return LockSyncGoal(exit_code=0)
+
+
+@rule_helper
+async def _lock_added(
+    args: SyncArgs,
+    pins: dict[str, str],
+    metadata: PythonLockfileMetadata,
+    resolve_config: ResolvePexConfig,
+    python_setup: PythonSetup,
+    lock: ResolveLock,
+) -> FallibleProcessResult:
+    """`pex3 lock create` of the added requirements, `pins` as constraints."""
+    constraints = await Get(
+        Digest, CreateDigest([FileContent("__pins.txt", constraints_text(pins).encode("utf-8"))])
+    )
+    return await Get(
+        FallibleProcessResult,
+        PexCliProcess(
+            subcommand=("lock", "create"),
+            extra_args=(
+                "--output=added.json",
+                "--no-emit-warnings",
+                # As Pants' generate-lockfiles makes the lock (so the merge is one lock).
+                "--style=universal",
+                "--pip-version",
+                python_setup.pip_version.value,
+                "--resolver-version",
+                "pip-2020-resolver",
+                "--target-system",
+                "linux",
+                "--target-system",
+                "mac",
+                "--indent=2",
+                *resolve_config.pex_args(),
+                "--constraints=__pins.txt",
+                *metadata.valid_for_interpreter_constraints.generate_pex_arg_list(),
+                *args.add,
+            ),
+            additional_input_digest=constraints,
+            output_files=("added.json",),
+            description=f"Lock only the new requirements of {lock.path} ({args.describe()})",
+            cache_scope=ProcessCacheScope.PER_SESSION,
+        ),
+    )
 
 
 def rules():

@@ -7,6 +7,7 @@ import json
 import pytest
 from pantry.lockfile.goals.lock_sync import (
     LockMergeError,
+    conflicting_constraints,
     SyncArgs,
     constraints_text,
     merge_lock_bodies,
@@ -76,3 +77,29 @@ def test_constraints_pin_every_locked_project() -> None:
     assert constraints_text({"requests": "2.32.5", "idna": "3.20"}) == (
         "idna==3.20\nrequests==2.32.5\n"
     )
+
+
+PIP_CONFLICT = """\
+pip: ERROR: Cannot install aiobotocore==2.25.0 and botocore==1.40.49 because these package versions have conflicting dependencies.
+pip: The conflict is caused by:
+pip:     botocore 1.40.49 depends on urllib3<1.27 and >=1.25.4; python_version < "3.10"
+pip:     The user requested (constraint) urllib3==2.6.3
+"""
+
+
+def test_conflicting_constraints_are_read_from_pips_message() -> None:
+    assert conflicting_constraints(PIP_CONFLICT) == {"urllib3"}
+    assert conflicting_constraints("No matching distribution found for x") == set()
+
+
+def test_a_released_pin_moves_if_every_dependent_accepts_it() -> None:
+    old = json.loads(_lock(["requests"], {"requests": "2.32.5", "urllib3": "2.6.3"}))
+    old["locked_resolves"][0]["locked_requirements"][0]["requires_dists"] = ["urllib3<3,>=1.21.1"]
+    new = _lock(["botocore"], {"botocore": "1.40.49", "urllib3": "1.26.20"})
+    merged = json.loads(merge_lock_bodies(json.dumps(old), new, frozenset({"urllib3"})))
+    assert {p["project_name"]: p["version"] for p in merged["locked_resolves"][0][
+        "locked_requirements"
+    ]} == {"botocore": "1.40.49", "requests": "2.32.5", "urllib3": "1.26.20"}
+    old["locked_resolves"][0]["locked_requirements"][0]["requires_dists"] = ["urllib3>=2"]
+    with pytest.raises(LockMergeError, match="moving urllib3 to 1.26.20 breaks requests 2.32.5"):
+        merge_lock_bodies(json.dumps(old), new, frozenset({"urllib3"}))
