@@ -489,7 +489,10 @@ class Adoption:
             pythons = lock_pythons(json.loads(body)) if body.strip() else ()
             with PrunedIndex(upstream, locked, preferred, pythons=pythons) as index:
                 try:
-                    pants(self.repo, f"--python-repos-indexes=['{index.url}']", "lock-sync")
+                    output = pants(self.repo, f"--python-repos-indexes=['{index.url}']", "lock-sync")
+                    for line in output.splitlines():
+                        if line.startswith(("The new requirements", "Merging the new")):
+                            self.say(f"lock-sync: {line}")
                     pruned = sum(before - after for before, after in index.served.values())
                     self.say(f"lock synced; {pruned} index files of "
                              f"{len(index.served)} projects left unread")  # fmt: skip
