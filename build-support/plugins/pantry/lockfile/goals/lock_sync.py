@@ -133,6 +133,14 @@ class LockMergeError(Exception):
     """Two pex locks that cannot be merged (a project locked at two versions)."""
 
 
+class DependentBreaksError(LockMergeError):
+    """Moving a project breaks a locked project that requires it: that one must move too."""
+
+    def __init__(self, message: str, dependent: str) -> None:
+        super().__init__(message)
+        self.dependent = dependent
+
+
 _CONFLICTING_CONSTRAINT = re.compile(r"The user requested \(constraint\) ([A-Za-z0-9][\w.-]*)==")
 
 
@@ -168,7 +176,9 @@ def merge_lock_bodies(old: str, new: str, moved: frozenset[str] = frozenset()) -
             projects[name] = project
         projects.setdefault(name, project)
     old_resolve["locked_requirements"] = [projects[name] for name in sorted(projects)]
-    old_lock["requirements"] = sorted({*old_lock["requirements"], *new_lock["requirements"]})
+    # Released projects were resolved as requirements only so that they could move.
+    added = {r for r in new_lock["requirements"] if normalize_name(parse_requirement(r).name) not in moved}
+    old_lock["requirements"] = sorted({*old_lock["requirements"], *added})
     return json.dumps(old_lock, indent=2, sort_keys=True) + "\n"
 
 
@@ -182,9 +192,10 @@ def _check_dependents(name: str, version: str, projects) -> None:
             if normalize_name(requirement.project_name) != name:
                 continue
             if version not in requirement:
-                raise LockMergeError(
+                raise DependentBreaksError(
                     f"moving {name} to {version} breaks {project['project_name']} "
-                    f"{project['version']}, which requires {text!r}"
+                    f"{project['version']}, which requires {text!r}",
+                    project["project_name"],
                 )
 
 
@@ -225,24 +236,32 @@ async def lock_sync(
     if args.add and not args.replace and not args.delete:
         versions = {name: project.version for name, project in lock.projects.items()}
         released: set[str] = set()
-        for _ in range(4):  # each retry releases the pins pip names as in conflict
+        for _ in range(6):  # each retry releases what pip or the merge names as in the way
             pins = {name: v for name, v in versions.items() if name not in released}
-            created = await _lock_added(args, pins, metadata, resolve_config, python_setup, lock)
+            created = await _lock_added(
+                args, sorted(released), pins, metadata, resolve_config, python_setup, lock
+            )
             if created.exit_code == 0:
                 added = await Get(DigestContents, Digest, created.output_digest)
                 try:
                     new_body = merge_lock_bodies(
                         body, added[0].content.decode("utf-8"), frozenset(released)
                     )
+                    break
+                except DependentBreaksError as error:
+                    conflicts = {error.dependent}
+                    reason = str(error)
                 except LockMergeError as error:
                     console.print_stderr(f"Merging the new requirements' lock failed ({error}).")
-                break
-            conflicts = conflicting_constraints(created.stderr.decode("utf-8", "replace"))
+                    break
+            else:
+                conflicts = conflicting_constraints(created.stderr.decode("utf-8", "replace"))
+                reason = "pip names their pins as in conflict"
             if not conflicts or conflicts <= released:
                 break
             console.print_stderr(
-                f"The new requirements need other versions of {', '.join(sorted(conflicts))}; "
-                "resolving again with those free to move."
+                f"The new requirements need other versions of {', '.join(sorted(conflicts))} "
+                f"({reason}); resolving again with those free to move."
             )
             released |= conflicts
         if new_body is None:
@@ -303,13 +322,15 @@ async def lock_sync(
 @rule_helper
 async def _lock_added(
     args: SyncArgs,
+    released: list[str],
     pins: dict[str, str],
     metadata: PythonLockfileMetadata,
     resolve_config: ResolvePexConfig,
     python_setup: PythonSetup,
     lock: ResolveLock,
 ) -> FallibleProcessResult:
-    """`pex3 lock create` of the added requirements, `pins` as constraints."""
+    """`pex3 lock create` of the added requirements (and the `released` projects, so that they
+    can move), `pins` as constraints."""
     constraints = await Get(
         Digest, CreateDigest([FileContent("__pins.txt", constraints_text(pins).encode("utf-8"))])
     )
@@ -335,6 +356,7 @@ async def _lock_added(
                 "--constraints=__pins.txt",
                 *metadata.valid_for_interpreter_constraints.generate_pex_arg_list(),
                 *args.add,
+                *released,
             ),
             additional_input_digest=constraints,
             output_files=("added.json",),

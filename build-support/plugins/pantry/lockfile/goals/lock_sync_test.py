@@ -6,6 +6,7 @@ import json
 
 import pytest
 from pantry.lockfile.goals.lock_sync import (
+    DependentBreaksError,
     LockMergeError,
     conflicting_constraints,
     SyncArgs,
@@ -101,5 +102,13 @@ def test_a_released_pin_moves_if_every_dependent_accepts_it() -> None:
         "locked_requirements"
     ]} == {"botocore": "1.40.49", "requests": "2.32.5", "urllib3": "1.26.20"}
     old["locked_resolves"][0]["locked_requirements"][0]["requires_dists"] = ["urllib3>=2"]
-    with pytest.raises(LockMergeError, match="moving urllib3 to 1.26.20 breaks requests 2.32.5"):
+    with pytest.raises(DependentBreaksError, match="moving urllib3 to 1.26.20 breaks requests") as e:
         merge_lock_bodies(json.dumps(old), new, frozenset({"urllib3"}))
+    assert e.value.dependent == "requests"
+
+
+def test_released_projects_are_not_recorded_as_requirements() -> None:
+    old = _lock(["id"], {"id": "1.6.1"})
+    new = _lock(["botocore", "id"], {"botocore": "1.40.49", "id": "1.5.0"})
+    merged = json.loads(merge_lock_bodies(old, new, frozenset({"id"})))
+    assert merged["requirements"] == ["botocore", "id"]  # id from the old lock, not the new
