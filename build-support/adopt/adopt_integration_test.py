@@ -278,7 +278,9 @@ def test_sdist_in_flat_layout_adds_a_requirement_and_relocks(repo: Path, tmp_pat
 
     result = adopt(repo, str(sdist), "--as", "libs/shared/flatmod")
     assert result.returncode == 0, result.stderr + result.stdout
-    assert "adopt: [3/5] regenerating 3rdparty/python/default.lock" in result.stderr
+    assert "adopt: [3/5] relocking 3rdparty/python/default.lock: only the new requirements" in (
+        result.stderr
+    )
     out = result.stdout
     assert "(from sdist" in out and "flat layout)" in out
     assert "  requirements added: 3rdparty/python/runtime.txt: iniconfig>=1\n" in out
