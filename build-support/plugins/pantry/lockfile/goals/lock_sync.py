@@ -57,7 +57,7 @@ from pants.engine.console import Console
 from pants.engine.fs import CreateDigest, Digest, DigestContents, FileContent, Workspace
 from pants.engine.goal import Goal, GoalSubsystem
 from pants.engine.process import FallibleProcessResult, ProcessCacheScope
-from pants.engine.rules import Get, MultiGet, collect_rules, goal_rule, rule_helper
+from pants.engine.rules import Get, MultiGet, collect_rules, goal_rule
 from pants.option.option_types import StrOption
 from pants.util.docutil import bin_name
 from pants.util.strutil import softwrap
@@ -319,7 +319,6 @@ async def lock_sync(
     return LockSyncGoal(exit_code=0)
 
 
-@rule_helper
 async def _lock_added(
     args: SyncArgs,
     released: list[str],
