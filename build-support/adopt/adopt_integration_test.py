@@ -437,4 +437,4 @@ def test_compiled_requirements_and_transitive_imports(repo: Path, tmp_path: Path
     )
     assert checked.returncode == 0, checked.stderr[-5000:]
     assert "3rdparty/python:runtime#six" in checked.stdout
-    assert "✓ services/relay/tests/test_relay.py:tests succeeded" in checked.stderr
+    assert "✓ services/relay/tests/test_relay.py succeeded" in checked.stderr
