@@ -423,9 +423,10 @@ def test_compiled_requirements_and_transitive_imports(repo: Path, tmp_path: Path
         p["project_name"]: p["version"] for p in data["locked_resolves"][0]["locked_requirements"]
     }
     assert versions(before).items() <= versions(after).items()
-    assert 'interpreter_constraints=["CPython==3.11.*"]' in (
-        repo / "services/relay/src/relay/BUILD"
-    ).read_text()
+    assert (
+        'interpreter_constraints=["CPython==3.11.*"]'
+        in (repo / "services/relay/src/relay/BUILD").read_text()
+    )
 
     checked = subprocess.run(
         ["./pants", "--no-pantsd", "dependencies", "test", "services/relay::"],

@@ -58,9 +58,7 @@ def supported_pythons(requires_python: str) -> tuple[str, ...]:
     except RequirementError:
         return PYTHONS
     admitted = tuple(
-        v
-        for v in PYTHONS
-        if requirement.contains(f"{v}.0") or requirement.contains(f"{v}.99")
+        v for v in PYTHONS if requirement.contains(f"{v}.0") or requirement.contains(f"{v}.99")
     )
     return admitted or PYTHONS
 

@@ -49,7 +49,9 @@ def imports_of(text: str, path: str) -> list[ImportSite]:
     return found
 
 
-def third_party(sites: Iterable[ImportSite], first_party: Iterable[str]) -> dict[str, list[ImportSite]]:
+def third_party(
+    sites: Iterable[ImportSite], first_party: Iterable[str]
+) -> dict[str, list[ImportSite]]:
     """Top-level module -> where it is imported, for modules neither stdlib nor first-party."""
     ours = set(first_party) | set(sys.stdlib_module_names) | {"__future__"}
     out: dict[str, list[ImportSite]] = {}

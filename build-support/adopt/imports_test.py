@@ -64,7 +64,9 @@ def test_transitive_pins_the_code_imports_are_promoted() -> None:
         ("PyYAML", "yaml", "awscli", "runtime"),
     ]
     # A module a declared requirement provides is never promoted.
-    assert promote_imported(imported, {"aiobotocore", "botocore", "yaml"}, transitive, MAPPING) == []
+    assert (
+        promote_imported(imported, {"aiobotocore", "botocore", "yaml"}, transitive, MAPPING) == []
+    )
 
 
 def test_provider_in_lock() -> None:

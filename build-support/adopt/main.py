@@ -54,8 +54,8 @@ from adopt.pants_toml import add_ignored_imports, ignore_entries, unowned_import
 from adopt.pruned_index import PrunedIndex, configured_index, lock_pythons
 from adopt.pytest_config import read_pytest_config, render_pytest_ini
 from adopt.requirements import RequirementError, canonical_name, parse_requirement
-from adopt.version import scm_version
 from adopt.sources import SourceError, Staged, classify, stage
+from adopt.version import scm_version
 
 TREES = ("services", "libs/shared", "libs/internal")
 REQUIREMENTS_DIR = "3rdparty/python"
@@ -445,8 +445,8 @@ class Adoption:
             self.phase("committing the house layout on top of the merged history")
             git(repo, "add", "-A", "--", *(p.dest for p in self.plans), REQUIREMENTS_DIR,
                 BASELINE, PANTS_TOML)  # fmt: skip
-            git(repo, "commit", "-q", "-m",
-                f"adopt: {dests} in the house layout (BUILD files, requirements, baseline)")  # fmt: skip
+            message = f"adopt: {dests} in the house layout (BUILD files, requirements, baseline)"
+            git(repo, "commit", "-q", "-m", message)
         else:
             self.phase(
                 f"done; review and commit: git add {dests} {REQUIREMENTS_DIR} {BASELINE} "
@@ -489,7 +489,9 @@ class Adoption:
             pythons = lock_pythons(json.loads(body)) if body.strip() else ()
             with PrunedIndex(upstream, locked, preferred, pythons=pythons) as index:
                 try:
-                    output = pants(self.repo, f"--python-repos-indexes=['{index.url}']", "lock-sync")
+                    output = pants(
+                        self.repo, f"--python-repos-indexes=['{index.url}']", "lock-sync"
+                    )
                     for line in output.splitlines():
                         if line.startswith(("The new requirements", "Merging the new")):
                             self.say(f"lock-sync: {line}")
@@ -499,7 +501,9 @@ class Adoption:
                     return
                 except StepError as error:
                     reason = str(error).splitlines()[-1][:200]
-                    self.say(f"not resolvable from recent releases ({reason}); asking the full index")
+                    self.say(
+                        f"not resolvable from recent releases ({reason}); asking the full index"
+                    )
         pants(self.repo, "lock-sync")
 
     def infer(self, specs: Sequence[str]) -> str:

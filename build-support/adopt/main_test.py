@@ -134,7 +134,9 @@ def test_help_exits_zero(capsys) -> None:
         main(["--help"])
     assert exit_info.value.code == 0
     out = capsys.readouterr().out
-    assert out.startswith("usage: build-support/bin/adopt [-h] --as TREE/NAME [--require REQUIREMENT]")
+    assert out.startswith(
+        "usage: build-support/bin/adopt [-h] --as TREE/NAME [--require REQUIREMENT]"
+    )
     assert "exit status: 0 adopted" in out
 
 
@@ -252,8 +254,10 @@ def test_two_projects_are_planned_together(repo: Path, tmp_path: Path, capsys) -
     code = adopt(repo, str(first), "--as", "services/one", str(second), "--as", "services/two")
     captured = capsys.readouterr()
     assert code == 1
-    assert "attrs: adoptee wants attrs<22 (requirements.txt); we have attrs>=23 (adopted with " \
+    assert (
+        "attrs: adoptee wants attrs<22 (requirements.txt); we have attrs>=23 (adopted with "
         "services/one), not locked — the specifiers are disjoint" in captured.out
+    )
     assert "nothing was written" in captured.err
     assert snapshot(repo) == before
 

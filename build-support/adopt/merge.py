@@ -170,7 +170,9 @@ def narrow_inputs(text: str, line: int, replacement: Requirement, project: str) 
     return "".join(lines)
 
 
-def pin_differences(preferences: Mapping[str, tuple[str, str]], locked: Mapping[str, str]) -> list[str]:
+def pin_differences(
+    preferences: Mapping[str, tuple[str, str]], locked: Mapping[str, str]
+) -> list[str]:
     """Where our lock differs from upstream's pins: `urllib3 1.26.20 (upstream) -> 2.6.3`."""
     out = []
     for name, (version, origin) in sorted(preferences.items()):

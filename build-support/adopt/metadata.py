@@ -133,8 +133,10 @@ def _read_pyproject(root: Path, meta: ProjectMetadata) -> None:
     if "version" in (project.get("dynamic") or []):
         tool = data.get("tool") or {}
         backend = (data.get("build-system") or {}).get("build-backend", "")
-        if "setuptools_scm" in tool or "hatch-vcs" in str(data.get("build-system")) or (
-            (tool.get("hatch", {}).get("version", {}) or {}).get("source") == "vcs"
+        if (
+            "setuptools_scm" in tool
+            or "hatch-vcs" in str(data.get("build-system"))
+            or ((tool.get("hatch", {}).get("version", {}) or {}).get("source") == "vcs")
         ):
             meta.dynamic_version = "scm"
         else:
@@ -311,7 +313,12 @@ def _read_pkg_info(root: Path, meta: ProjectMetadata) -> None:
 
 
 def _requirement_files(root: Path) -> list[str]:
-    patterns = ("*requirements*.txt", "*requirements*.in", "requirements/*.txt", "requirements/*.in")
+    patterns = (
+        "*requirements*.txt",
+        "*requirements*.in",
+        "requirements/*.txt",
+        "requirements/*.in",
+    )
     found = {p.relative_to(root).as_posix() for pattern in patterns for p in root.glob(pattern)}
     return sorted(f for f in found if (root / f).is_file())
 
@@ -361,9 +368,7 @@ def _merge_file(
     kind = inherited_kind or _file_kind(relative)
     if kind == "tool":
         names = ", ".join(line.requirement.name for line in parsed.lines) or "nothing"
-        meta.notes.append(
-            f"{relative}: tools the monorepo provides itself ({names}); not merged"
-        )
+        meta.notes.append(f"{relative}: tools the monorepo provides itself ({names}); not merged")
         return
     source_in = Path(relative).with_suffix(".in").as_posix()
     if relative.endswith(".txt") and parsed.compiled:
@@ -395,7 +400,9 @@ def _pin(meta: ProjectMetadata, requirement: Requirement, origin: str) -> None:
 def _prefer(meta: ProjectMetadata, relative: str, root: Path) -> None:
     path = root / relative
     if path.is_file():
-        parsed = parse_requirements_file(path.read_text(encoding="utf-8", errors="replace"), relative)
+        parsed = parse_requirements_file(
+            path.read_text(encoding="utf-8", errors="replace"), relative
+        )
         for line in parsed.lines:
             _pin(meta, line.requirement, relative)
 

@@ -45,9 +45,7 @@ def names(result: dict) -> list[str]:
 
 
 def test_a_locked_project_offers_its_locked_version_and_a_few_recent_ones() -> None:
-    assert names(prune_page(page(*FILES), "1.0", None, budget=5)) == [
-        *FILES[:2], "demo-5.0.tar.gz"
-    ]
+    assert names(prune_page(page(*FILES), "1.0", None, budget=5)) == [*FILES[:2], "demo-5.0.tar.gz"]
 
 
 def test_a_new_project_offers_recent_finals_within_a_budget_and_upstreams_pin() -> None:

@@ -125,7 +125,9 @@ sentry-sdk[flask]==2.0.0 ; python_version >= "3.8" \\
 def test_a_pip_compile_file_with_hashes_and_continuations() -> None:
     parsed = parse_requirements_file(COMPILED, "requirements/main.txt")
     assert parsed.compiled
-    assert [(str(line.requirement), line.line, line.top_level, line.hashed) for line in parsed.lines] == [
+    assert [
+        (str(line.requirement), line.line, line.top_level, line.hashed) for line in parsed.lines
+    ] == [
         ("blinker==1.9.0", 8, False, True),
         ("flask==3.1.3", 14, True, True),
         ('sentry-sdk[flask]==2.0.0; python_version >= "3.8"', 19, True, True),
@@ -134,7 +136,9 @@ def test_a_pip_compile_file_with_hashes_and_continuations() -> None:
     assert parsed.lines[1].via == ("-r requirements/main.in", "sentry-sdk")
     assert parsed.lines[0].requirement.pinned_version == "1.9.0"
     assert parsed.includes == [("-c", "constraints.txt")]
-    assert parsed.problems == ["requirements/main.txt:22: editable requirement not read: -e ./local"]
+    assert parsed.problems == [
+        "requirements/main.txt:22: editable requirement not read: -e ./local"
+    ]
 
 
 def test_a_plain_file_is_not_compiled_and_bad_lines_are_problems() -> None:

@@ -30,6 +30,7 @@ import json
 import re
 
 from pantry.lockfile.diff_table import render_diff
+from pantry.lockfile.freshness import regenerate_command
 from pantry.lockfile.goals.lock_upgrade import LOCK_IN_SANDBOX
 from pantry.lockfile.lock_model import (
     diff_locks,
@@ -38,14 +39,13 @@ from pantry.lockfile.lock_model import (
     parse_requirement,
     split_header,
 )
-from pants.backend.python.pip_requirement import PipRequirement
-from pantry.lockfile.freshness import regenerate_command
 from pantry.lockfile.util_rules.resolve_lock import (
     ResolveFreshness,
     ResolveFreshnessRequest,
     ResolveLock,
     ResolveLockRequest,
 )
+from pants.backend.python.pip_requirement import PipRequirement
 from pants.backend.python.subsystems.setup import PythonSetup
 from pants.backend.python.util_rules.lockfile_metadata import PythonLockfileMetadata
 from pants.backend.python.util_rules.pex_cli import PexCliProcess
@@ -102,7 +102,11 @@ class SyncArgs:
     def describe(self) -> str:
         parts = [
             f"{label} {', '.join(items)}"
-            for label, items in (("add", self.add), ("replace", self.replace), ("delete", self.delete))
+            for label, items in (
+                ("add", self.add),
+                ("replace", self.replace),
+                ("delete", self.delete),
+            )
             if items
         ]
         return "; ".join(parts)
@@ -177,7 +181,11 @@ def merge_lock_bodies(old: str, new: str, moved: frozenset[str] = frozenset()) -
         projects.setdefault(name, project)
     old_resolve["locked_requirements"] = [projects[name] for name in sorted(projects)]
     # Released projects were resolved as requirements only so that they could move.
-    added = {r for r in new_lock["requirements"] if normalize_name(parse_requirement(r).name) not in moved}
+    added = {
+        r
+        for r in new_lock["requirements"]
+        if normalize_name(parse_requirement(r).name) not in moved
+    }
     old_lock["requirements"] = sorted({*old_lock["requirements"], *added})
     return json.dumps(old_lock, indent=2, sort_keys=True) + "\n"
 
@@ -310,9 +318,7 @@ async def lock_sync(
         await Get(Digest, CreateDigest([FileContent(lock.path, new_text.encode("utf-8"))]))
     )
     console.print_stdout(
-        render_diff(
-            diff, resolve=lock.resolve, old_label=lock.path, new_label=f"after lock-sync"
-        ),
+        render_diff(diff, resolve=lock.resolve, old_label=lock.path, new_label="after lock-sync"),
         end="",
     )
     console.print_stderr(f"\nWrote {lock.path} ({args.describe()}).")

@@ -8,8 +8,8 @@ import pytest
 from pantry.lockfile.goals.lock_sync import (
     DependentBreaksError,
     LockMergeError,
-    conflicting_constraints,
     SyncArgs,
+    conflicting_constraints,
     constraints_text,
     merge_lock_bodies,
     sync_args,
@@ -31,7 +31,7 @@ def test_new_changed_and_removed_inputs() -> None:
 
 
 def test_nothing_changed_means_nothing_to_do() -> None:
-    args = sync_args(["tomli>=2; python_version < \"3.11\""], ["tomli>=2; python_version < \"3.11\""])
+    args = sync_args(['tomli>=2; python_version < "3.11"'], ['tomli>=2; python_version < "3.11"'])
     assert args.pex_args() == ()
 
 
@@ -62,9 +62,10 @@ def test_merge_adds_the_new_projects_and_keeps_every_pin() -> None:
     merged = json.loads(merge_lock_bodies(old, new))
     assert merged["requirements"] == ["pytest-asyncio", "pytest<9,>=8", "requests>=2"]
     assert merged["constraints"] == []  # the pins we resolved with are not the lock's
-    assert [(p["project_name"], p["version"]) for p in merged["locked_resolves"][0][
-        "locked_requirements"
-    ]] == [("pytest", "8.4.2"), ("pytest-asyncio", "1.2.0"), ("requests", "2.32.5")]
+    assert [
+        (p["project_name"], p["version"])
+        for p in merged["locked_resolves"][0]["locked_requirements"]
+    ] == [("pytest", "8.4.2"), ("pytest-asyncio", "1.2.0"), ("requests", "2.32.5")]
 
 
 def test_merge_refuses_two_versions_of_one_project() -> None:
@@ -81,7 +82,8 @@ def test_constraints_pin_every_locked_project() -> None:
 
 
 PIP_CONFLICT = """\
-pip: ERROR: Cannot install aiobotocore==2.25.0 and botocore==1.40.49 because these package versions have conflicting dependencies.
+pip: ERROR: Cannot install aiobotocore==2.25.0 and botocore==1.40.49 because these package \
+versions have conflicting dependencies.
 pip: The conflict is caused by:
 pip:     botocore 1.40.49 depends on urllib3<1.27 and >=1.25.4; python_version < "3.10"
 pip:     The user requested (constraint) urllib3==2.6.3
@@ -98,11 +100,13 @@ def test_a_released_pin_moves_if_every_dependent_accepts_it() -> None:
     old["locked_resolves"][0]["locked_requirements"][0]["requires_dists"] = ["urllib3<3,>=1.21.1"]
     new = _lock(["botocore"], {"botocore": "1.40.49", "urllib3": "1.26.20"})
     merged = json.loads(merge_lock_bodies(json.dumps(old), new, frozenset({"urllib3"})))
-    assert {p["project_name"]: p["version"] for p in merged["locked_resolves"][0][
-        "locked_requirements"
-    ]} == {"botocore": "1.40.49", "requests": "2.32.5", "urllib3": "1.26.20"}
+    assert {
+        p["project_name"]: p["version"] for p in merged["locked_resolves"][0]["locked_requirements"]
+    } == {"botocore": "1.40.49", "requests": "2.32.5", "urllib3": "1.26.20"}
     old["locked_resolves"][0]["locked_requirements"][0]["requires_dists"] = ["urllib3>=2"]
-    with pytest.raises(DependentBreaksError, match="moving urllib3 to 1.26.20 breaks requests") as e:
+    with pytest.raises(
+        DependentBreaksError, match="moving urllib3 to 1.26.20 breaks requests"
+    ) as e:
         merge_lock_bodies(json.dumps(old), new, frozenset({"urllib3"}))
     assert e.value.dependent == "requests"
 
