@@ -31,7 +31,7 @@ from pathlib import PurePosixPath
 from typing import Iterable, Optional, Sequence
 
 from adopt.layout import is_test_file
-from adopt.requirements import RequirementError, Version, parse_requirement
+from adopt.requirements import RequirementError, parse_requirement
 
 PYTHONS = ("3.9", "3.10", "3.11", "3.12", "3.13")
 
@@ -48,6 +48,9 @@ class ProjectInfo:
     origin: str = ""  # where it was adopted from, for the root BUILD's comment
     scripts: tuple[tuple[str, str], ...] = ()
     test_dependencies: tuple[str, ...] = ()  # addresses every test target depends on
+    # Extras the distribution offers: ((name, (requirement, ...)), ...).
+    extras: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    python_version: str = ""  # upstream's .python-version ("3.12"): services and internal libs
 
     @property
     def path(self) -> str:
@@ -63,10 +66,7 @@ def supported_pythons(requires_python: str) -> tuple[str, ...]:
     except RequirementError:
         return PYTHONS
     admitted = tuple(
-        v
-        for v in PYTHONS
-        if requirement.contains(Version.parse(f"{v}.0"))
-        or requirement.contains(Version.parse(f"{v}.99"))
+        v for v in PYTHONS if requirement.contains(f"{v}.0") or requirement.contains(f"{v}.99")
     )
     return admitted or PYTHONS
 
@@ -94,6 +94,9 @@ def _list(items: Iterable[str]) -> str:
 def _ics(info: ProjectInfo) -> tuple[Optional[str], Optional[str]]:
     """(sources' interpreter_constraints arg, tests' one), None for the repository default."""
     if info.tree != "libs/shared":
+        if info.python_version:  # upstream runs on this one (.python-version)
+            constraint = f'interpreter_constraints=["CPython=={info.python_version}.*"]'
+            return constraint, constraint
         return None, None
     pythons = supported_pythons(info.requires_python)
     low, high = pythons[0], pythons[-1]
@@ -252,6 +255,12 @@ def _root_build(paths: Sequence[str], info: ProjectInfo, sources_ics: Optional[s
             artifact.append(f"license={_quote(info.license)}")
         if info.requires_python:
             artifact.append(f"python_requires={_quote(info.requires_python)}")
+        if info.extras:
+            entries = ", ".join(
+                f"{_quote(extra)}: [{', '.join(_quote(r) for r in requirements)}]"
+                for extra, requirements in info.extras
+            )
+            artifact.append(f"extras_require={{{entries}}}")
         args = [
             'name="dist"',
             f"dependencies={_list(sources)}",

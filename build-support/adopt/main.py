@@ -12,22 +12,39 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import json
 import re
 import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Callable, Optional, Sequence
 
+from adopt.bootstrap import cache_dir
 from adopt.build_files import ProjectInfo, generate_build_files, supported_pythons
 from adopt.history import rewrite_export
+from adopt.imports import (
+    ImportSite,
+    Promotion,
+    imports_of,
+    module_names,
+    pants_default_module_mapping,
+    promote_imported,
+    provider_in_lock,
+    third_party,
+)
 from adopt.layout import TEST_DIRS, Layout, LayoutError, is_test_file, plan_layout
 from adopt.merge import (
     INPUT_FILES,
+    Declared,
     MergePlan,
+    Ours,
     locked_versions,
+    narrow_inputs,
+    pin_differences,
     plan_merge,
     read_inputs,
     render_additions,
@@ -40,8 +57,9 @@ from adopt.pants_toml import (
     ignore_entries,
     unowned_imports,
 )
+from adopt.pruned_index import PrunedIndex, configured_index, lock_pythons
 from adopt.pytest_config import NO_CONFIG, plugins_named, read_pytest_config, render_pytest_ini
-from adopt.requirements import canonical_name
+from adopt.requirements import RequirementError, canonical_name, parse_requirement
 from adopt.sources import SourceError, Staged, classify, stage
 from adopt.upstream_tests import (
     generated_conftest,
@@ -49,6 +67,7 @@ from adopt.upstream_tests import (
     readme_of,
     scan_tests,
 )
+from adopt.version import scm_version
 
 TREES = ("services", "libs/shared", "libs/internal")
 REQUIREMENTS_DIR = "3rdparty/python"
@@ -59,6 +78,7 @@ PANTS_TOML = "pants.toml"
 NAME = re.compile(r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$")
 TOUCHED = (LOCK, CONSTRAINTS, BASELINE, PANTS_TOML)
 PANTS = ("./pants", "--no-pantsd", "--no-watch-filesystem")
+REPOS_PY = "pants/backend/python/subsystems/repos.py"  # Pants' default index
 
 EPILOG = """\
 examples:
@@ -91,6 +111,8 @@ class Plan:
     info: ProjectInfo
     notes: list[str] = field(default_factory=list)
     extra_files: dict[str, str] = field(default_factory=dict)  # e.g. pytest.ini
+    promoted: list[Promotion] = field(default_factory=list)  # imported, upstream transitive
+    imported: dict[str, list[ImportSite]] = field(default_factory=dict)  # third-party modules
 
     @property
     def dest(self) -> str:
@@ -117,20 +139,39 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument(
-        "source", metavar="SOURCE", help="a git repository (path or URL), an sdist, or a directory"
+        "source",
+        metavar="SOURCE",
+        nargs="+",
+        help="a git repository (path or URL), an sdist, or a directory; several, each followed "
+        "by its --as, are adopted together with one relock",
     )
     parser.add_argument(
         "--as",
         dest="dest",
         metavar="TREE/NAME",
+        action="append",
         required=True,
         help=f"where it goes; TREE is one of {', '.join(TREES)}; NAME is lower-case-with-dashes",
+    )
+    parser.add_argument(
+        "--require",
+        metavar="REQUIREMENT",
+        action="append",
+        default=[],
+        help="an extra runtime requirement (e.g. 'simplejson>=3') for an import no declared "
+        "requirement provides; repeatable",
     )
     parser.add_argument(
         "--dry-run", action="store_true", help="check and print the plan; write nothing"
     )
     parser.add_argument("--repo", default=None, help=argparse.SUPPRESS)
-    return parser.parse_args(argv)
+    args = parser.parse_intermixed_args(argv)
+    if len(args.source) != len(args.dest):
+        parser.error(
+            f"{len(args.source)} SOURCE(s) but {len(args.dest)} --as: give each SOURCE its own "
+            "--as TREE/NAME, e.g. adopt SRC1 --as services/a SRC2 --as libs/shared/b"
+        )
+    return args
 
 
 def check_destination(repo: Path, dest: str) -> tuple[str, str]:
@@ -166,8 +207,17 @@ def first_party_owners(repo: Path) -> dict[str, str]:
 
 
 def make_plan(
-    repo: Path, source: str, tree: str, name: str, scratch: Path, *, dry_run: bool = False
+    repo: Path,
+    source: str,
+    tree: str,
+    name: str,
+    scratch: Path,
+    *,
+    dry_run: bool = False,
+    extra_requirements: Sequence[str] = (),
+    pending: Sequence[tuple[str, Declared]] = (),
 ) -> Plan:
+    """`pending`: (project, requirement) already planned by an earlier SOURCE of this run."""
     kind = classify(source)
     needs_clean_tree = kind == "git" and not dry_run  # its history is committed
     if needs_clean_tree and git(repo, "status", "--porcelain", "--untracked-files=no").strip():
@@ -203,9 +253,17 @@ def make_plan(
                 version = module_version(staged.root / source_of[candidate])
                 if version:
                     break
+    if not version and staged.git_dir is not None:
+        version, how = scm_version(staged.git_dir)
+        if version:
+            notes.append(f"version {version} from the git history ({how})")
     if not version and tree == "libs/shared":
-        version = "0.0.0"
-        notes.append("no version found in the metadata; the distribution says 0.0.0: fix it")
+        why = f" ({meta.dynamic_version})" if meta.dynamic_version else ""
+        raise UsageError(
+            f"no version found{why}: not in the metadata, not a literal __version__, and no "
+            "release tag in the git history. Adopt from a tagged git clone or an sdist (its "
+            "PKG-INFO has the version)"
+        )
     info = ProjectInfo(
         tree=tree,
         name=name,
@@ -216,9 +274,41 @@ def make_plan(
         requires_python=meta.requires_python,
         origin=Path(source).name if kind == "sdist" else source,
         scripts=tuple(sorted(meta.scripts.items())),
+        extras=tuple((extra, tuple(reqs)) for extra, reqs in sorted(meta.extras.items())),
+        python_version=meta.python_version,
     )
     texts = {f: _read(repo / REQUIREMENTS_DIR / f) for f in INPUT_FILES}
     ours = read_inputs(texts, REQUIREMENTS_DIR)
+    for project, item in pending:
+        ours.setdefault(item.requirement.key, Ours(item.requirement, f"adopted with {project}"))
+    for text in extra_requirements:
+        try:
+            meta.requirements.append(Declared(parse_requirement(text), "--require", "runtime"))
+        except RequirementError as error:
+            raise UsageError(f"--require {text!r}: {error}") from None
+    # Every import resolves: what the code imports that upstream only gets transitively.
+    first_party = {*layout.top_level, *owners, *_test_modules(house_files)}
+    imported = third_party(
+        [
+            site
+            for upstream, house in sorted(layout.moves.items())
+            if house.endswith(".py")
+            for site in imports_of(
+                (staged.root / upstream).read_text(encoding="utf-8", errors="replace"), house
+            )
+        ],
+        first_party,
+    )
+    mapping = pants_default_module_mapping([cache_dir()])
+    provided = {
+        module
+        for key in [*ours, *(d.requirement.key for d in meta.requirements)]
+        for module in module_names(key, mapping)
+    }
+    promoted = promote_imported(imported, provided, meta.transitive, mapping)
+    for promotion in promoted:
+        origin = f"imported at {promotion.sites[0]}; upstream has it via {promotion.via}"
+        meta.requirements.append(Declared(promotion.requirement, origin, promotion.kind))
     lock_text = _read(repo / LOCK)
     merge = plan_merge(
         meta.requirements,
@@ -255,7 +345,20 @@ def make_plan(
         info,
         test_data=layout.test_data,
     )
-    return Plan(repo, source, staged, meta, layout, merge, builds, info, notes, extra_files)
+    return Plan(
+        repo, source, staged, meta, layout, merge, builds, info, notes, extra_files,
+        promoted, imported,
+    )  # fmt: skip
+
+
+def _test_modules(house_files: Sequence[str]) -> set[str]:
+    """Top-level names importable from tests/ (a source root): `tests`, `conftest`, helpers."""
+    names = {"tests"}
+    for path in house_files:
+        parts = PurePosixPath(path).parts
+        if parts[0] == "tests" and len(parts) >= 2:
+            names.add(parts[1][:-3] if parts[1].endswith(".py") else parts[1])
+    return names
 
 
 def _read(path: Path) -> str:
@@ -285,102 +388,213 @@ def pants(repo: Path, *args: str) -> str:
 
 
 class Adoption:
-    """Apply a plan; remember enough to undo it all."""
+    """Apply one or more plans together (one relock); remember enough to undo it all."""
 
-    def __init__(self, plan: Plan, say: Callable[[str], None]) -> None:
-        self.plan = plan
+    def __init__(self, plans: Sequence[Plan], say: Callable[[str], None]) -> None:
+        self.plans = list(plans)
+        self.repo = self.plans[0].repo
         self.say = say
         self.saved: dict[str, Optional[bytes]] = {}
         self.head: Optional[str] = None
         self.baseline_added: list[str] = []
         self.tailor_output = ""
-        self.ignored_imports: list[str] = []
+        self.ignored_imports: dict[str, list[str]] = {}  # dest -> first-party run-time modules
+        self.lock_moves: list[str] = []  # "idna 3.9 -> 3.20 (upgraded)"
+        self.lock_added = 0
+        self.found_in_lock: list[str] = []  # imports only the relocked lock could map
+        self.timings: list[tuple[str, float]] = []
+        self._started = 0.0
+        self._step = 0
+
+    @property
+    def plan(self) -> Plan:  # the first (for one-project callers)
+        return self.plans[0]
+
+    def phase(self, message: str) -> None:
+        now = time.monotonic()
+        if self._step:
+            self.timings[-1] = (self.timings[-1][0], now - self._started)
+        self._step += 1
+        self._started = now
+        self.timings.append((message.split(" (")[0], 0.0))
+        self.say(f"[{self._step}/{self.STEPS}] {message}")
+
+    STEPS = 5
+
+    def finish(self) -> None:
+        if self._step:
+            self.timings[-1] = (self.timings[-1][0], time.monotonic() - self._started)
 
     def run(self) -> None:
-        plan, repo = self.plan, self.plan.repo
+        repo = self.repo
         for path in [*(f"{REQUIREMENTS_DIR}/{f}" for f in INPUT_FILES), *TOUCHED]:
             self.saved[path] = (repo / path).read_bytes() if (repo / path).is_file() else None
-        steps = 5
-        self.say(
-            f"[1/{steps}] copying {plan.staged.kind} into {plan.dest} ({plan.layout.kind} layout)"
-        )
-        if plan.staged.kind == "git":
+        if any(plan.staged.kind == "git" for plan in self.plans):
             self.head = git(repo, "rev-parse", "HEAD").strip()
-            self.merge_history()
+        dests = ", ".join(plan.dest for plan in self.plans)
+        self.phase(f"copying into {dests}")
+        for plan in self.plans:
+            if plan.staged.kind == "git":
+                self.merge_history(plan)
+            else:
+                self.copy_files(plan)
+            for path, text in {**plan.builds, **plan.extra_files}.items():
+                target = repo / plan.dest / path
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_text(text)
+            if plan.tests_root:
+                toml = repo / PANTS_TOML
+                reason = f"{plan.dest} (adopted): its tests/ is not a package"
+                try:
+                    toml.write_text(add_source_root(_read(toml), plan.tests_root, reason))
+                except SourceRootsError as error:
+                    raise StepError(str(error)) from None
+        self.phase(f"merging requirements into {REQUIREMENTS_DIR}")
+        for plan in self.plans:
+            self.write_requirements(plan)
+        if any(plan.merge.changes_inputs for plan in self.plans):
+            self.phase(f"relocking {LOCK}: only the new requirements (./pants lock-sync)")
+            self.relock()
         else:
-            self.copy_files()
-        for path, text in {**plan.builds, **plan.extra_files}.items():
-            target = repo / plan.dest / path
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(text)
-        if plan.tests_root:
-            toml = repo / PANTS_TOML
-            reason = f"{plan.dest} (adopted): its tests/ is not a package"
-            try:
-                toml.write_text(add_source_root(_read(toml), plan.tests_root, reason))
-            except SourceRootsError as error:
-                raise StepError(str(error)) from None
-        self.say(f"[2/{steps}] merging requirements into {REQUIREMENTS_DIR}")
-        for filename, additions in plan.merge.added.items():
-            path = repo / REQUIREMENTS_DIR / filename
-            path.write_text(render_additions(_read(path), additions, plan.dest))
-        if plan.merge.changes_inputs:
-            self.say(
-                f"[3/{steps}] regenerating {LOCK} (resolves against the package index; minutes)"
-            )
-            pants(repo, "generate-lockfiles", "--resolve=python-default")
-            pants(repo, "export-constraints")
-        else:
-            self.say(f"[3/{steps}] no new requirements: the lock stays as it is")
-        self.say(
-            f"[4/{steps}] completing BUILD files (./pants tailor) and the import-rules baseline"
-        )
+            self.phase("no new requirements: the lock stays as it is")
+        self.phase("completing BUILD files (./pants tailor), checking every import resolves")
+        specs = [f"{plan.dest}::" for plan in self.plans]
         before = set(_read(repo / BASELINE).splitlines())
-        specs = f"{plan.dest}::"
-        self.tailor_output = pants(repo, "tailor", specs)
+        self.tailor_output = pants(repo, "tailor", *specs)
         # One run: format BUILD files, infer every dependency (unowned imports as warnings, so
         # all of them are listed at once), and record import-rule problems in the baseline.
-        inferred = pants(
-            repo,
+        inferred = self.infer(specs)
+        self.resolve_unowned(inferred, specs)
+        self.baseline_added = [
+            line for line in _read(repo / BASELINE).splitlines() if line not in before and line
+        ]
+        if self.head is not None:
+            self.phase("committing the house layout on top of the merged history")
+            git(repo, "add", "-A", "--", *(p.dest for p in self.plans), REQUIREMENTS_DIR,
+                BASELINE, PANTS_TOML)  # fmt: skip
+            message = f"adopt: {dests} in the house layout (BUILD files, requirements, baseline)"
+            git(repo, "commit", "-q", "-m", message)
+        else:
+            self.phase(
+                f"done; review and commit: git add {dests} {REQUIREMENTS_DIR} {BASELINE} "
+                f"{PANTS_TOML}"
+            )
+        self.finish()
+
+    def write_requirements(self, plan: Plan) -> None:
+        for ours, narrowed, _ in plan.merge.narrowed:
+            filename, line = ours.where.rsplit("/", 1)[-1].split(":")
+            path = self.repo / REQUIREMENTS_DIR / filename
+            path.write_text(narrow_inputs(_read(path), int(line), narrowed, plan.dest))
+        for filename, additions in plan.merge.added.items():
+            path = self.repo / REQUIREMENTS_DIR / filename
+            path.write_text(render_additions(_read(path), additions, plan.dest))
+
+    def relock(self) -> None:
+        before = locked_versions(_read(self.repo / LOCK))
+        self.sync_lock(before)
+        pants(self.repo, "export-constraints")
+        after = locked_versions(_read(self.repo / LOCK))
+        for name in sorted(set(before) & set(after)):
+            if before[name] != after[name]:
+                self.lock_moves.append(f"{name} {before[name]} -> {after[name]}")
+        for name in sorted(set(before) - set(after)):
+            self.lock_moves.append(f"{name} {before[name]} -> removed")
+        self.lock_added = len(set(after) - set(before))
+
+    def sync_lock(self, locked: dict[str, str]) -> None:
+        """`./pants lock-sync`, first against a pruned view of the index (`PrunedIndex`: the
+        locked version of what we lock, recent releases of the rest), then, if that does not
+        resolve, against the index itself."""
+        upstream = configured_index(
+            _read(self.repo / PANTS_TOML),
+            sorted(cache_dir().glob(f"pants/*/lib/python3*/site-packages/{REPOS_PY}")),
+        )
+        if upstream:
+            preferred = {k: v for plan in self.plans for k, (v, _) in plan.meta.preferences.items()}
+            body = _read(self.repo / LOCK).split("--- END PANTS LOCKFILE METADATA ---")[-1]
+            pythons = lock_pythons(json.loads(body)) if body.strip() else ()
+            with PrunedIndex(upstream, locked, preferred, pythons=pythons) as index:
+                try:
+                    output = pants(
+                        self.repo, f"--python-repos-indexes=['{index.url}']", "lock-sync"
+                    )
+                    for line in output.splitlines():
+                        if line.startswith(("The new requirements", "Merging the new")):
+                            self.say(f"lock-sync: {line}")
+                    pruned = sum(before - after for before, after in index.served.values())
+                    self.say(f"lock synced; {pruned} index files of "
+                             f"{len(index.served)} projects left unread")  # fmt: skip
+                    return
+                except StepError as error:
+                    reason = str(error).splitlines()[-1][:200]
+                    self.say(
+                        f"not resolvable from recent releases ({reason}); asking the full index"
+                    )
+        pants(self.repo, "lock-sync")
+
+    def infer(self, specs: Sequence[str]) -> str:
+        return pants(
+            self.repo,
             "--python-infer-unowned-dependency-behavior=warning",
             "update-build-files",
             "dependencies",
             "import-rules-baseline",
-            specs,
+            *specs,
         )
-        self.ignored_imports = ignore_entries(unowned_imports(inferred), plan.layout.top_level)
-        if self.ignored_imports:
-            toml = repo / PANTS_TOML
-            toml.write_text(add_ignored_imports(_read(toml), self.ignored_imports, plan.dest))
-        self.baseline_added = [
-            line for line in _read(repo / BASELINE).splitlines() if line not in before and line
-        ]
-        if plan.staged.kind == "git":
-            self.say(f"[5/{steps}] committing the house layout on top of the merged history")
-            git(repo, "add", "-A", "--", plan.dest, REQUIREMENTS_DIR, BASELINE, PANTS_TOML)
-            git(
-                repo,
-                "commit",
-                "-q",
-                "-m",
-                f"adopt: {plan.dest} in the house layout (BUILD files, requirements, baseline)",
-            )
-        else:
-            self.say(
-                f"[5/{steps}] done; review and commit: "
-                f"git add {plan.dest} {REQUIREMENTS_DIR} {BASELINE} {PANTS_TOML}"
-            )
 
-    def copy_files(self) -> None:
-        plan = self.plan
+    def resolve_unowned(self, inferred: str, specs: Sequence[str]) -> None:
+        """Every import must have an owner. A module of the project's own that exists only at
+        run time (`six.moves`) is ignored in pants.toml; a third-party one gets the locked
+        distribution that provides it as a requirement (one more lock sync); anything else
+        stops the adoption (rolled back), naming the module, where, and the fix."""
+        unowned = unowned_imports(inferred)
+        if not unowned:
+            return
+        own = {top: plan for plan in self.plans for top in plan.layout.top_level}
+        third = sorted({m for m in unowned if m.split(".")[0] not in own})
+        for plan in self.plans:
+            mine = [m for m in unowned if own.get(m.split(".")[0]) is plan]
+            entries = ignore_entries(mine, plan.layout.top_level)
+            if entries:
+                self.ignored_imports[plan.dest] = entries
+                toml = self.repo / PANTS_TOML
+                toml.write_text(add_ignored_imports(_read(toml), entries, plan.dest))
+        if not third:
+            return
+        locked = locked_versions(_read(self.repo / LOCK))
+        mapping = pants_default_module_mapping([cache_dir()])
+        found = {m: provider_in_lock(m, locked, mapping) for m in third}
+        missing = [m for m, name in found.items() if name is None]
+        if missing:
+            raise StepError(
+                "imports no requirement provides (and no locked distribution either): "
+                + ", ".join(missing)
+                + ". Name the distribution that provides each: rerun with --require NAME "
+                "(e.g. --require 'simplejson>=3'); nothing of this adoption was kept"
+            )
+        additions = sorted({name for name in found.values() if name})
+        plan = self.plans[0]
+        path = self.repo / REQUIREMENTS_DIR / "runtime.txt"
+        extra = [Declared(parse_requirement(name), "the lock", "runtime") for name in additions]
+        path.write_text(render_additions(_read(path), extra, plan.dest))
+        self.found_in_lock = [f"{m} ({found[m]})" for m in third]
+        self.say(f"imports provided only transitively: {', '.join(self.found_in_lock)}; syncing")
+        self.relock()
+        again = unowned_imports(self.infer(specs))
+        left = [m for m in again if m.split(".")[0] not in own]
+        if left:
+            raise StepError(f"imports still without an owner after adding {additions}: {left}")
+
+    def copy_files(self, plan: Plan) -> None:
         for source, destination in sorted(plan.layout.moves.items()):
             target = plan.repo / plan.dest / destination
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(plan.staged.root / source, target)
 
-    def merge_history(self) -> None:
+    def merge_history(self, plan: Plan) -> None:
         """Upstream history rewritten to the house paths under TREE/NAME/, then merged."""
-        plan, repo = self.plan, self.plan.repo
+        repo = self.repo
         prefix, ref = f"{plan.dest}/", f"refs/adopt/{plan.info.name}"
         export = subprocess.run(
             ["git", "-C", str(plan.staged.git_dir), "fast-export", "--signed-tags=strip",
@@ -411,11 +625,12 @@ class Adoption:
             git(repo, "update-ref", "-d", ref)
 
     def rollback(self) -> None:
-        plan, repo = self.plan, self.plan.repo
+        repo = self.repo
         if self.head:
             # `reset --hard` also ends a merge in progress; the tree was clean before we began.
             git(repo, "reset", "-q", "--hard", self.head)
-        shutil.rmtree(repo / plan.dest, ignore_errors=True)
+        for plan in self.plans:
+            shutil.rmtree(repo / plan.dest, ignore_errors=True)
         for path, content in self.saved.items():
             if content is None:
                 (repo / path).unlink(missing_ok=True)
@@ -473,13 +688,29 @@ def summary(plan: Plan, adoption: Optional[Adoption], *, dry_run: bool) -> str:
         if items
     ]
     lines.append("  requirements added: " + ("; ".join(added) if added else "none"))
+    for promotion in plan.promoted:
+        sites = ", ".join(str(site) for site in promotion.sites[:3])
+        lines.append(
+            f"    {promotion.requirement.name}: imported ({sites}) but upstream only gets it via "
+            f"{promotion.via}; added so the import has an owner"
+        )
     if plan.merge.satisfied:
         lines.append(
             "  requirements already provided: "
             + ", ".join(f"{d.requirement} by {o.where}" for d, o in plan.merge.satisfied)
         )
+    for ours, narrowed, item in plan.merge.narrowed:
+        lines.append(
+            f"  requirement narrowed: {ours.requirement} -> {narrowed} ({ours.where}), for "
+            f"{item.requirement} ({item.origin})"
+        )
     lines.append(f"  conflicts: {len(plan.merge.conflicts) or 'none'}")
-    lines += [f"    {conflict.render()}" for conflict in plan.merge.conflicts]
+    for conflict in plan.merge.conflicts:
+        lines += [f"    {conflict.render()}", f"      {conflict.fix}"]
+    if plan.meta.preferences:
+        lines.append(
+            f"  upstream's pins: {len(plan.meta.preferences)} read as preferences, not requirements"
+        )
     lines.append(f"  BUILD files: {', '.join(f'{plan.dest}/{p}' for p in plan.builds)}")
     what = {
         "pytest.ini": "upstream's pytest settings",
@@ -497,8 +728,25 @@ def summary(plan: Plan, adoption: Optional[Adoption], *, dry_run: bool) -> str:
         ]
         lines.append(f"  tailor: {'; '.join(created) if created else 'nothing to add'}")
         lines.append(
-            f"  unowned imports ignored ({PANTS_TOML} [python-infer].ignored_unowned_imports): "
-            + (", ".join(adoption.ignored_imports) or "none")
+            "  lock: "
+            + (", ".join(adoption.lock_moves) if adoption.lock_moves else "no locked version moved")
+            + (f"; {adoption.lock_added} projects added" if adoption.lock_added else "")
+        )
+        if adoption.found_in_lock:
+            lines.append(
+                "  imports provided only transitively, now required: "
+                + ", ".join(adoption.found_in_lock)
+            )
+        differences = pin_differences(
+            plan.meta.preferences, locked_versions(_read(plan.repo / LOCK))
+        )
+        if differences:
+            lines.append(f"  upstream pins that differ from our lock ({len(differences)}):")
+            lines += [f"    {difference}" for difference in differences]
+        ignored = adoption.ignored_imports.get(plan.dest, [])
+        lines.append(
+            f"  run-time-only imports of its own ignored ({PANTS_TOML} "
+            f"[python-infer].ignored_unowned_imports): " + (", ".join(ignored) or "none")
         )
         lines.append(f"  baseline entries added: {len(adoption.baseline_added)}")
         lines += [f"    {entry}" for entry in adoption.baseline_added]
@@ -513,23 +761,38 @@ def main(argv: Sequence[str]) -> int:
     repo = Path(args.repo).resolve() if args.repo else Path(__file__).resolve().parents[2]
     say = lambda message: print(f"adopt: {message}", file=sys.stderr, flush=True)  # noqa: E731
     try:
-        tree, name = check_destination(repo, args.dest)
+        destinations = [check_destination(repo, dest) for dest in args.dest]
+        paths = [f"{tree}/{name}" for tree, name in destinations]
+        if len(set(paths)) != len(paths):
+            raise UsageError(f"one --as given twice: {', '.join(paths)}")
         with tempfile.TemporaryDirectory(prefix="adopt-") as scratch:
-            say(f"reading {args.source}")
-            plan = make_plan(repo, args.source, tree, name, Path(scratch), dry_run=args.dry_run)
-            if plan.merge.conflicts:
-                print(summary(plan, None, dry_run=True))
-                print(
-                    f"adopt: error: {len(plan.merge.conflicts)} requirement conflict(s) with "
-                    "3rdparty/python: resolve them by hand (in our inputs or upstream), then "
-                    "rerun; nothing was written",
-                    file=sys.stderr,
-                )
-                return 1
-            if args.dry_run:
-                print(summary(plan, None, dry_run=True))
+            started = time.monotonic()
+            plans: list[Plan] = []
+            pending: list[tuple[str, Declared]] = []
+            for index, (source, (tree, name)) in enumerate(zip(args.source, destinations)):
+                say(f"reading {source}")
+                plan = make_plan(
+                    repo, source, tree, name, Path(scratch) / str(index), dry_run=args.dry_run,
+                    extra_requirements=args.require if index == 0 else (), pending=pending,
+                )  # fmt: skip
+                pending += [
+                    (plan.dest, item) for items in plan.merge.added.values() for item in items
+                ]
+                plans.append(plan)
+            planning = time.monotonic() - started
+            say(f"checked {len(plans)} project(s) in {planning:.1f} s")
+            conflicts = sum(len(plan.merge.conflicts) for plan in plans)
+            if conflicts or args.dry_run:
+                print("\n".join(summary(plan, None, dry_run=True) for plan in plans))
+                if conflicts:
+                    print(
+                        f"adopt: error: {conflicts} requirement conflict(s) with 3rdparty/python "
+                        "(each with its fix above); nothing was written",
+                        file=sys.stderr,
+                    )
+                    return 1
                 return 0
-            adoption = Adoption(plan, say)
+            adoption = Adoption(plans, say)
             try:
                 adoption.run()
             except BaseException as error:
@@ -539,7 +802,14 @@ def main(argv: Sequence[str]) -> int:
                     print(f"adopt: error: {error}", file=sys.stderr)
                     return 1
                 raise
-            print(summary(plan, adoption, dry_run=False))
+            print("\n".join(summary(plan, adoption, dry_run=False) for plan in plans))
+            timings = [("checks", planning), *adoption.timings]
+            total = sum(seconds for _, seconds in timings)
+            print(
+                "timings: "
+                + ", ".join(f"{label} {seconds:.1f} s" for label, seconds in timings)
+                + f"; total {total:.1f} s"
+            )
             return 0
     except (UsageError, SourceError, LayoutError, MetadataError) as error:
         print(f"adopt: error: {error}", file=sys.stderr)

@@ -5,11 +5,16 @@ The monorepo has one resolve: every project is declared at most once across
 requirement of the adoptee:
 
 - a project we already declare is *satisfied* when our specifier and theirs overlap and the
-  locked version is one they accept; otherwise it is a *conflict* (both sides reported, left
-  for a human: we never loosen or tighten a pin of ours behind anyone's back);
-- a project we only lock transitively is added when the locked version satisfies it, and a
-  conflict otherwise (adding it would move a pin something else relies on);
-- anything else is *added*, runtime requirements to runtime.txt, test ones to test.txt.
+  locked version is one they accept; when they overlap but the locked version is outside
+  theirs, ours is *narrowed* to both (the relock moves the version, and the summary says
+  so); when they are disjoint it is a *conflict*, the only case that stops an adoption
+  (both sides reported with the fix);
+- anything else is *added*, runtime requirements to runtime.txt, test ones to test.txt: the
+  relock keeps the version we lock transitively when it satisfies theirs, and moves it (and
+  reports the move) when it does not.
+
+Upstream's own `==` pins of a compiled file are not requirements (see `adopt.metadata`); they
+are compared with our lock afterwards (`pin_differences`).
 """
 
 from __future__ import annotations
@@ -57,16 +62,26 @@ class Conflict:
         name = self.declared.requirement.name
         return f"{name}: adoptee wants {theirs}; we have {self.ours} — {self.reason}"
 
+    @property
+    def fix(self) -> str:
+        name = self.declared.requirement.name
+        return (
+            f"fix: widen ours in {self.ours.split('(')[-1].split(')')[0]} if the monorepo can "
+            f"move, or adopt from an upstream revision whose {name} requirement admits ours"
+        )
+
 
 @dataclass
 class MergePlan:
     added: dict[str, list[Declared]] = field(default_factory=dict)  # input file -> additions
     satisfied: list[tuple[Declared, Ours]] = field(default_factory=list)
     conflicts: list[Conflict] = field(default_factory=list)
+    # Our requirement, replaced by the intersection with theirs (the locked version was out).
+    narrowed: list[tuple[Ours, Requirement, Declared]] = field(default_factory=list)
 
     @property
     def changes_inputs(self) -> bool:
-        return any(self.added.values())
+        return any(self.added.values()) or bool(self.narrowed)
 
 
 def read_inputs(texts: Mapping[str, str], directory: str) -> dict[str, Ours]:
@@ -112,10 +127,13 @@ def plan_merge(
         seen.add(requirement.key)
         lock_version = locked.get(requirement.key)
         conflict = _conflict(item, ours.get(requirement.key), lock_version)
+        mine = ours.get(requirement.key)
         if conflict:
             plan.conflicts.append(conflict)
-        elif requirement.key in ours:
-            plan.satisfied.append((item, ours[requirement.key]))
+        elif mine is not None and lock_version and not requirement.contains(lock_version):
+            plan.narrowed.append((mine, _intersection(mine.requirement, requirement), item))
+        elif mine is not None:
+            plan.satisfied.append((item, mine))
         else:
             plan.added["runtime.txt" if item.kind == "runtime" else "test.txt"].append(item)
     plan.conflicts.sort(key=lambda c: c.declared.requirement.key)
@@ -134,11 +152,34 @@ def _conflict(
             return Conflict(item, ours_text, f"it needs extras {sorted(missing)} ours lacks")
         if satisfiable_together(theirs, mine.requirement) is None:
             return Conflict(item, ours_text, "the specifiers are disjoint")
-    else:
-        ours_text = f"no requirement of ours, {locked_text} (a dependency of one)"
-    if lock_version and not theirs.contains(Version.parse(lock_version)):
-        return Conflict(item, ours_text, f"the locked {lock_version} is outside its specifier")
     return None
+
+
+def _intersection(mine: Requirement, theirs: Requirement) -> Requirement:
+    specifier = ",".join(sorted({*mine.specifier.split(","), *theirs.specifier.split(",")} - {""}))
+    return Requirement(mine.name, mine.extras, specifier, mine.marker)
+
+
+def narrow_inputs(text: str, line: int, replacement: Requirement, project: str) -> str:
+    """A requirements file with line `line` (1-based) replaced, and a comment saying why."""
+    lines = text.splitlines(keepends=True)
+    lines[line - 1] = (
+        f"# Narrowed for {project} (build-support/bin/adopt): the locked version was outside "
+        f"its requirement.\n{replacement}\n"
+    )
+    return "".join(lines)
+
+
+def pin_differences(
+    preferences: Mapping[str, tuple[str, str]], locked: Mapping[str, str]
+) -> list[str]:
+    """Where our lock differs from upstream's pins: `urllib3 1.26.20 (upstream) -> 2.6.3`."""
+    out = []
+    for name, (version, origin) in sorted(preferences.items()):
+        ours = locked.get(name)
+        if ours and Version(ours) != Version(version):
+            out.append(f"{name} {version} ({origin}) -> {ours}")
+    return out
 
 
 def render_additions(text: str, additions: Sequence[Declared], project: str) -> str:

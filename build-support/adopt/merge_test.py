@@ -5,6 +5,8 @@ import json
 from adopt.merge import (
     Declared,
     locked_versions,
+    narrow_inputs,
+    pin_differences,
     plan_merge,
     read_inputs,
     render_additions,
@@ -56,20 +58,22 @@ def test_exact_pin_that_disagrees_is_a_conflict_with_both_sides() -> None:
         "requests: adoptee wants requests==2.0 (pyproject.toml); we have requests>=2.30 "
         "(3rdparty/python/runtime.txt:3), locked 2.32.5 — the specifiers are disjoint"
     )
+    assert conflict.fix.startswith("fix: widen ours in 3rdparty/python/runtime.txt:3 if")
     assert not result.changes_inputs
 
 
-def test_overlapping_specifier_that_excludes_the_locked_version_is_a_conflict() -> None:
-    (conflict,) = plan(declared("packaging>=23,<24")).conflicts
-    assert conflict.reason == "the locked 26.3 is outside its specifier"
+def test_overlapping_specifier_that_excludes_the_locked_version_narrows_ours() -> None:
+    result = plan(declared("packaging>=23,<24"))
+    assert result.conflicts == [] and result.changes_inputs
+    ((ours, narrowed, _),) = result.narrowed
+    assert (ours.where, str(narrowed)) == ("3rdparty/python/runtime.txt:2", "packaging<24,>=23")
 
 
-def test_transitive_lock_pin_is_kept() -> None:
-    (conflict,) = plan(declared("idna<3")).conflicts
-    assert "no requirement of ours, locked 3.20" in conflict.ours
-    assert [str(d.requirement) for d in plan(declared("idna>=3")).added["runtime.txt"]] == [
-        "idna>=3"
-    ]
+def test_a_project_we_lock_transitively_is_added_and_may_move() -> None:
+    # idna 3.20 is locked (a dependency of requests): their idna<3 is added, the relock moves it.
+    result = plan(declared("idna<3"))
+    assert result.conflicts == []
+    assert [str(d.requirement) for d in result.added["runtime.txt"]] == ["idna<3"]
 
 
 def test_missing_extras_are_a_conflict() -> None:
@@ -103,3 +107,17 @@ def test_render_additions_appends_under_a_comment() -> None:
         == "packaging>=23\n# Adopted with libs/shared/x (build-support/bin/adopt).\nattrs>=22\n"
     )
     assert render_additions("a\n", [], "x") == "a\n"
+
+
+def test_narrow_inputs_replaces_the_line_and_says_why() -> None:
+    text = narrow_inputs("# c\npackaging>=23\n", 2, parse_requirement("packaging<24,>=23"), "x/y")
+    assert text.splitlines()[1:] == [
+        "# Narrowed for x/y (build-support/bin/adopt): the locked version was outside its "
+        "requirement.",
+        "packaging<24,>=23",
+    ]
+
+
+def test_pin_differences_lists_upstream_pins_our_lock_does_not_have() -> None:
+    preferences = {"idna": ("3.7", "requirements.txt"), "pytest": ("8.4.2", "requirements.txt")}
+    assert pin_differences(preferences, LOCKED) == ["idna 3.7 (requirements.txt) -> 3.20"]

@@ -3,8 +3,16 @@
 Read, in this order (the first to name a project wins): pyproject.toml `[project]` (and
 PEP 735 `[dependency-groups]`), setup.cfg, setup.py (only literal keyword arguments of the
 `setup(...)` call; anything computed is reported, never executed), PKG-INFO (an sdist's
-built metadata) and requirements files. Test requirements are those of the extras or groups
-named in TEST_EXTRAS and of requirements files whose name mentions test or dev.
+built metadata), requirements files (`requirements*.in|txt`, `requirements/*.in|txt`,
+followed through `-r`/`-c`) and tox.ini `deps`. Test requirements are those of the extras or
+groups named in TEST_EXTRAS, of tox.ini and of requirements files whose name mentions test or
+dev; other extras are runtime requirements that the distribution also offers as extras.
+
+A pip-compile'd file is upstream's lock, not its requirements: its top-level `.in` (or, with
+none, the lines pip-compile marks `# via -r ...`) gives the requirements, and its `==` pins
+are kept as `preferences` (reported against our lock, never merged). Pins it only has
+transitively are `transitive`: adopt promotes one to a requirement when the project imports
+it (botocore, pulled in by aiobotocore), and never otherwise.
 """
 
 from __future__ import annotations
@@ -19,9 +27,19 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from adopt.merge import Declared
-from adopt.requirements import RequirementError, parse_requirement, requirement_lines
+from adopt.requirements import (
+    Requirement,
+    RequirementError,
+    RequirementsFile,
+    parse_requirement,
+    parse_requirements_file,
+    requirement_lines,
+)
 
 TEST_EXTRAS = ("test", "tests", "testing", "dev")
+# Requirements files of tools the monorepo provides itself (its own lint, docs are not built).
+TOOL_FILES = re.compile(r"(^|[/_.-])(lint|linting|docs?|typing|mypy|format|pre-commit)([/_.-]|$)")
+TEST_FILES = re.compile(r"test|dev|(^|[/_.-])ci([/_.-]|$)")
 _EXTRA_MARKER = re.compile(
     r"""\s*(?:and\s+)?extra\s*==\s*['"](?P<extra>[^'"]+)['"]\s*(?:and\s+)?"""
 )
@@ -42,11 +60,27 @@ class ProjectMetadata:
     scripts: dict[str, str] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)  # what was not read, and why
     sources: list[str] = field(default_factory=list)  # the files metadata came from
+    # Extras the distribution offers (not test extras): name -> requirement strings.
+    extras: dict[str, list[str]] = field(default_factory=dict)
+    # Upstream's locked versions (pip-compile `==` pins): canonical name -> (version, file).
+    preferences: dict[str, tuple[str, str]] = field(default_factory=dict)
+    # Pins upstream only has transitively: canonical name -> (requirement, "via aiobotocore").
+    transitive: dict[str, tuple[Requirement, str]] = field(default_factory=dict)
+    python_version: str = ""  # from .python-version, e.g. "3.12"
+    dynamic_version: str = ""  # what computes the version when it is not literal
 
     def fill(self, **values: str) -> None:
         for key, value in values.items():
             if value and not getattr(self, key):
                 setattr(self, key, str(value).strip())
+
+    def add_extra(self, extra: str, requirements: Iterable[str], origin: str) -> None:
+        """An extra the distribution offers: kept as an extra, merged as runtime requirements
+        (tests of the extra's code need them)."""
+        requirements = list(requirements)
+        if extra not in self.extras:
+            self.extras[extra] = requirements
+        self.add(requirements, origin, "runtime")
 
     def add(self, requirements: Iterable[str], origin: str, kind: str) -> None:
         for text in requirements:
@@ -68,6 +102,8 @@ def read_metadata(root: Path) -> ProjectMetadata:
     _read_setup_py(root, meta)
     _read_pkg_info(root, meta)
     _read_requirements_files(root, meta)
+    _read_tox_deps(root, meta)
+    _read_python_version(root, meta)
     return meta
 
 
@@ -94,20 +130,42 @@ def _read_pyproject(root: Path, meta: ProjectMetadata) -> None:
         license=license_value,
         requires_python=project.get("requires-python", ""),
     )
+    if "version" in (project.get("dynamic") or []):
+        tool = data.get("tool") or {}
+        backend = (data.get("build-system") or {}).get("build-backend", "")
+        if (
+            "setuptools_scm" in tool
+            or "hatch-vcs" in str(data.get("build-system"))
+            or ((tool.get("hatch", {}).get("version", {}) or {}).get("source") == "vcs")
+        ):
+            meta.dynamic_version = "scm"
+        else:
+            meta.dynamic_version = f"dynamic ({backend or 'unknown backend'})"
     meta.add(project.get("dependencies", []), "pyproject.toml [project].dependencies", "runtime")
     for extra, requirements in (project.get("optional-dependencies") or {}).items():
+        origin = f"pyproject.toml [project.optional-dependencies].{extra}"
         if extra in TEST_EXTRAS:
-            meta.add(
-                requirements, f"pyproject.toml [project.optional-dependencies].{extra}", "test"
-            )
+            meta.add(requirements, origin, "test")
         else:
-            meta.notes.append(f"pyproject.toml: extra {extra!r} not merged (not a test extra)")
-    for group, requirements in groups.items():
+            meta.add_extra(extra, requirements, origin)
+    for group in groups:
         if group in TEST_EXTRAS:
-            plain = [r for r in requirements if isinstance(r, str)]
-            meta.add(plain, f"pyproject.toml [dependency-groups].{group}", "test")
+            meta.add(
+                _group(groups, group, ()), f"pyproject.toml [dependency-groups].{group}", "test"
+            )
     for script, target in (project.get("scripts") or {}).items():
         meta.scripts.setdefault(script, target)
+
+
+def _group(groups: dict, name: str, seen: tuple[str, ...]) -> list[str]:
+    """A PEP 735 dependency group's requirements, `{include-group = ...}` expanded."""
+    out: list[str] = []
+    for item in groups.get(name) or []:
+        if isinstance(item, str):
+            out.append(item)
+        elif isinstance(item, dict) and item.get("include-group") not in (*seen, name):
+            out += _group(groups, item["include-group"], (*seen, name))
+    return out
 
 
 def _read_setup_cfg(root: Path, meta: ProjectMetadata) -> None:
@@ -134,10 +192,16 @@ def _read_setup_cfg(root: Path, meta: ProjectMetadata) -> None:
     )
     meta.add(_lines(get("options", "install_requires")), "setup.cfg install_requires", "runtime")
     meta.add(_lines(get("options", "tests_require")), "setup.cfg tests_require", "test")
+    if version.startswith("attr:") or get("options", "use_scm_version"):
+        meta.dynamic_version = meta.dynamic_version or (
+            "scm" if get("options", "use_scm_version") else f"setup.cfg {version}"
+        )
     if parser.has_section("options.extras_require"):
         for extra, value in parser.items("options.extras_require"):
             if extra in TEST_EXTRAS:
                 meta.add(_lines(value), f"setup.cfg extras_require.{extra}", "test")
+            else:
+                meta.add_extra(extra, _lines(value), f"setup.cfg extras_require.{extra}")
     if parser.has_section("options.entry_points"):
         for line in _lines(get("options.entry_points", "console_scripts")):
             script, _, target = line.partition("=")
@@ -195,11 +259,16 @@ def _read_setup_py(root: Path, meta: ProjectMetadata) -> None:
             meta.scripts.setdefault(script.strip(), target.strip())
     meta.add(_strings(values.get("install_requires")), "setup.py install_requires", "runtime")
     meta.add(_strings(values.get("tests_require")), "setup.py tests_require", "test")
+    if values.get("use_scm_version") or "use_scm_version" in path.read_text(errors="replace"):
+        meta.dynamic_version = meta.dynamic_version or "scm"
     extras = values.get("extras_require")
     if isinstance(extras, dict):
         for extra, requirements in extras.items():
+            origin = f"setup.py extras_require.{extra}"
             if extra in TEST_EXTRAS:
-                meta.add(_strings(requirements), f"setup.py extras_require.{extra}", "test")
+                meta.add(_strings(requirements), origin, "test")
+            else:
+                meta.add_extra(extra, _strings(requirements), origin)
 
 
 def _text(value: Any) -> str:
@@ -229,28 +298,163 @@ def _read_pkg_info(root: Path, meta: ProjectMetadata) -> None:
         requires_python=message.get("Requires-Python", ""),
     )
     runtime, test = [], []
+    extras: dict[str, list[str]] = {}
     for value in message.get_all("Requires-Dist") or []:
         requirement, _, marker = value.partition(";")
         extra = _EXTRA_MARKER.search(marker)
         if extra is None:
             runtime.append(value)
-        elif extra["extra"] in TEST_EXTRAS:
-            rest = _EXTRA_MARKER.sub(" ", marker).strip()
-            test.append(requirement + (f"; {rest}" if rest else ""))
+            continue
+        rest = _EXTRA_MARKER.sub(" ", marker).strip()
+        without_extra = requirement.strip() + (f"; {rest}" if rest else "")
+        if extra["extra"] in TEST_EXTRAS:
+            test.append(without_extra)
+        else:
+            extras.setdefault(extra["extra"], []).append(without_extra)
     meta.add(runtime, "PKG-INFO Requires-Dist", "runtime")
     meta.add(test, "PKG-INFO Requires-Dist (test extra)", "test")
+    for extra, requirements in extras.items():
+        meta.add_extra(extra, requirements, f"PKG-INFO Requires-Dist (extra {extra!r})")
+
+
+def _requirement_files(root: Path) -> list[str]:
+    patterns = (
+        "*requirements*.txt",
+        "*requirements*.in",
+        "requirements/*.txt",
+        "requirements/*.in",
+    )
+    found = {p.relative_to(root).as_posix() for pattern in patterns for p in root.glob(pattern)}
+    return sorted(f for f in found if (root / f).is_file())
 
 
 def _read_requirements_files(root: Path, meta: ProjectMetadata) -> None:
-    candidates = sorted(root.glob("*requirements*.txt")) + sorted(root.glob("requirements/*.txt"))
-    for path in candidates:
-        relative = path.relative_to(root).as_posix()
-        kind = "test" if re.search(r"test|dev|ci", relative) else "runtime"
-        text = path.read_text(encoding="utf-8", errors="replace")
-        if any(line.strip().startswith(("-r", "-c")) for line in text.splitlines()):
-            meta.notes.append(f"{relative}: -r/-c includes not followed")
+    """Every requirements file, each read once; includes of files found elsewhere followed."""
+    pending = [(name, None) for name in _requirement_files(root)]
+    seen: set[str] = set()
+    while pending:
+        relative, inherited_kind = pending.pop(0)
+        if relative in seen:
+            continue
+        seen.add(relative)
+        path = root / relative
+        if not path.is_file():
+            meta.notes.append(f"{relative}: included but missing; not read")
+            continue
+        parsed = parse_requirements_file(
+            path.read_text(encoding="utf-8", errors="replace"), relative
+        )
         meta.sources.append(relative)
-        meta.add(_lines(text), relative, kind)
+        meta.notes += [f"skipped: {problem}" for problem in parsed.problems]
+        for option, included in parsed.includes:
+            target = (path.parent / included.replace("{toxinidir}/", "")).resolve()
+            try:
+                name = target.relative_to(root.resolve()).as_posix()
+            except ValueError:
+                meta.notes.append(f"{relative}: {option} {included} is outside the project")
+                continue
+            if option == "-c":
+                _prefer(meta, name, root)
+            pending.append((name, inherited_kind))
+        _merge_file(root, meta, parsed, inherited_kind)
+
+
+def _file_kind(relative: str) -> str:
+    name = relative.lower()
+    if TOOL_FILES.search(name):
+        return "tool"
+    return "test" if TEST_FILES.search(name) else "runtime"
+
+
+def _merge_file(
+    root: Path, meta: ProjectMetadata, parsed: RequirementsFile, inherited_kind: str | None
+) -> None:
+    relative = parsed.path
+    kind = inherited_kind or _file_kind(relative)
+    if kind == "tool":
+        names = ", ".join(line.requirement.name for line in parsed.lines) or "nothing"
+        meta.notes.append(f"{relative}: tools the monorepo provides itself ({names}); not merged")
+        return
+    source_in = Path(relative).with_suffix(".in").as_posix()
+    if relative.endswith(".txt") and parsed.compiled:
+        for line in parsed.lines:
+            _pin(meta, line.requirement, relative)
+            if not line.top_level:
+                via = ", ".join(line.via) or f"a pin of {relative}"
+                meta.transitive.setdefault(line.requirement.key, (line.requirement, via))
+        if (root / source_in).is_file():
+            return  # the .in is read in its own right: it holds the requirements
+        top = [line for line in parsed.lines if line.top_level]
+        if top:
+            meta.add([str(line.requirement.unpinned()) for line in top], relative, kind)
+        else:
+            meta.notes.append(
+                f"{relative}: compiled, with neither its .in nor `# via` annotations: every pin "
+                "is a preference; only what the project imports becomes a requirement"
+            )
+        return
+    meta.add([str(line.requirement) for line in parsed.lines], relative, kind)
+
+
+def _pin(meta: ProjectMetadata, requirement: Requirement, origin: str) -> None:
+    version = requirement.pinned_version
+    if version:
+        meta.preferences.setdefault(requirement.key, (version, origin))
+
+
+def _prefer(meta: ProjectMetadata, relative: str, root: Path) -> None:
+    path = root / relative
+    if path.is_file():
+        parsed = parse_requirements_file(
+            path.read_text(encoding="utf-8", errors="replace"), relative
+        )
+        for line in parsed.lines:
+            _pin(meta, line.requirement, relative)
+
+
+def _read_tox_deps(root: Path, meta: ProjectMetadata) -> None:
+    """tox.ini `deps` of [testenv] (and [testenv:*]): test requirements, `-r` followed."""
+    path = root / "tox.ini"
+    if not path.is_file():
+        return
+    parser = configparser.ConfigParser(interpolation=None)
+    try:
+        parser.read_string(path.read_text(encoding="utf-8"))
+    except (configparser.Error, UnicodeDecodeError) as error:
+        meta.notes.append(f"tox.ini: not read: {error}")
+        return
+    for section in parser.sections():
+        if section != "testenv" and not section.startswith("testenv:"):
+            continue
+        if re.search(r"lint|docs?|format|typing|mypy", section):
+            continue
+        deps = parser.get(section, "deps", fallback="")
+        if not deps.strip():
+            continue
+        text = "\n".join(line.strip() for line in deps.splitlines())
+        text = text.replace("{toxinidir}/", "")
+        parsed = parse_requirements_file(text, f"tox.ini [{section}] deps")
+        meta.sources.append(f"tox.ini [{section}]")
+        for option, included in parsed.includes:
+            if option == "-r" and (root / included).is_file() and included not in meta.sources:
+                parsed_include = parse_requirements_file((root / included).read_text(), included)
+                _merge_file(root, meta, parsed_include, "test")
+        meta.add(
+            [str(line.requirement) for line in parsed.lines], f"tox.ini [{section}] deps", "test"
+        )
+
+
+def _read_python_version(root: Path, meta: ProjectMetadata) -> None:
+    path = root / ".python-version"
+    if not path.is_file():
+        return
+    first = path.read_text(encoding="utf-8", errors="replace").split()
+    match = re.match(r"^(?:cpython-|python)?(3\.\d+)", first[0]) if first else None
+    if match:
+        meta.python_version = match[1]
+        meta.sources.append(".python-version")
+    else:
+        meta.notes.append(f".python-version: {' '.join(first)!r} names no CPython 3.x; ignored")
 
 
 def module_version(module: Path) -> str:

@@ -1,7 +1,8 @@
 """Imports of adopted code that Pants cannot map to an owner, and where to ignore them.
 
-Upstream code often imports modules that exist only at run time (`six.moves.*`, made by a
-meta path importer) or optional dependencies inside `try:`. With
+Only the project's OWN modules that exist only at run time (`six.moves.*`, made by a meta path
+importer) are ever ignored; a third-party import gets a requirement instead (`adopt.imports`),
+so nothing a project imports from elsewhere is hidden. With
 `[python-infer].unowned_dependency_behavior = "error"` each one stops every goal, and the
 only fixes are a `# pants: no-infer-dep` comment on the line (an edit of upstream code) or
 `[python-infer].ignored_unowned_imports` in pants.toml, which adopt uses: the upstream code

@@ -1,32 +1,38 @@
-"""Requirement strings and version specifiers, enough to merge an adoptee's into ours.
+"""Requirement strings and requirements files, parsed with `packaging` (PEP 508 / PEP 440).
 
-Standard library only (`build-support/bin/adopt` runs before any venv exists), so this is a
-small PEP 508 / PEP 440 subset: a name, extras, a specifier set and an environment marker
-(kept verbatim, never evaluated). What it must get right is deciding whether two specifier
-sets can both hold (`disjoint`) and whether a locked version satisfies one (`contains`).
+`parse_requirement` reads one requirement; `parse_requirements_file` reads a pip
+requirements file the way pip does (backslash continuations, `--hash` options, comments,
+`-r`/`-c` includes, pip-compile's `# via` annotations) and says whether it is *compiled*
+(pip-compile's output: a lock, whose `==` pins are preferences, not requirements).
+`satisfiable_together` decides whether two specifier sets can both hold.
+
+`packaging` is the only third-party module adopt uses: `build-support/bin/adopt` puts the
+wheel pinned in 3rdparty/python/default.lock on the path (see `adopt.bootstrap`).
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Iterable, Optional
 
-_NAME = r"[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?"
-_REQUIREMENT = re.compile(
-    rf"^\s*(?P<name>{_NAME})\s*(?:\[(?P<extras>[^\]]*)\])?\s*"
-    r"(?P<spec>\(?[^;()@]*\)?)\s*(?:;(?P<marker>.*))?$"
-)
-_CLAUSE = re.compile(r"^\s*(?P<op>~=|===|==|!=|<=|>=|<|>)\s*(?P<version>[^\s,]+)\s*$")
-_VERSION = re.compile(
-    r"^v?(?:(?P<epoch>\d+)!)?(?P<release>\d+(?:\.\d+)*)"
-    r"(?:[-_.]?(?P<pre_l>a|b|c|rc|alpha|beta|pre|preview)[-_.]?(?P<pre_n>\d*))?"
-    r"(?:(?:-(?P<post_n1>\d+))|(?:[-_.]?(?:post|rev|r)[-_.]?(?P<post_n2>\d*)))?"
-    r"(?:[-_.]?dev[-_.]?(?P<dev_n>\d*))?"
-    r"(?:\+(?P<local>[a-z0-9]+(?:[-_.][a-z0-9]+)*))?$",
-    re.IGNORECASE,
-)
-_PRE_RANK = {"a": 0, "alpha": 0, "b": 1, "beta": 1, "c": 2, "rc": 2, "pre": 2, "preview": 2}
+from packaging.requirements import InvalidRequirement
+from packaging.requirements import Requirement as _Requirement
+from packaging.specifiers import SpecifierSet
+from packaging.utils import canonicalize_name
+from packaging.version import InvalidVersion, Version
+
+__all__ = [
+    "Requirement",
+    "RequirementError",
+    "RequirementsFile",
+    "Version",
+    "canonical_name",
+    "parse_requirement",
+    "parse_requirements_file",
+    "parse_version",
+    "satisfiable_together",
+]
 
 
 class RequirementError(ValueError):
@@ -35,85 +41,14 @@ class RequirementError(ValueError):
 
 def canonical_name(name: str) -> str:
     """PEP 503 normalisation: `Foo_Bar.baz` and `foo-bar-baz` are the same project."""
-    return re.sub(r"[-_.]+", "-", name).lower()
+    return canonicalize_name(name)
 
 
-@dataclass(frozen=True, order=True)
-class Version:
-    """A PEP 440 version reduced to a sortable key (local labels are ignored)."""
-
-    key: tuple
-    text: str
-
-    @classmethod
-    def parse(cls, text: str) -> "Version":
-        match = _VERSION.match(text.strip())
-        if not match:
-            raise RequirementError(f"not a PEP 440 version: {text!r}")
-        release = tuple(int(part) for part in match["release"].split("."))
-        while len(release) > 1 and release[-1] == 0:
-            release = release[:-1]
-        post_text = match["post_n1"] or match["post_n2"]
-        has_post = match["post_n1"] is not None or match["post_n2"] is not None
-        has_dev = match["dev_n"] is not None
-        has_pre = match["pre_l"] is not None
-        # As packaging orders them: X.devN < XaN < X < X.postN.
-        if has_pre:
-            pre = (_PRE_RANK[match["pre_l"].lower()], int(match["pre_n"] or 0))
-        elif has_dev and not has_post:
-            pre = (-1, 0)
-        else:
-            pre = (3, 0)
-        post = int(post_text or 0) if has_post else -1
-        dev = int(match["dev_n"] or 0) if has_dev else float("inf")
-        return cls((int(match["epoch"] or 0), release, pre, post, dev), text.strip())
-
-    @property
-    def release(self) -> tuple[int, ...]:
-        return self.key[1]
-
-    def __str__(self) -> str:
-        return self.text
-
-
-@dataclass(frozen=True)
-class Clause:
-    """One `OP VERSION` of a specifier set."""
-
-    op: str
-    version: str
-
-    def contains(self, candidate: Version) -> bool:
-        if self.op == "===":
-            return candidate.text == self.version
-        if self.version.endswith(".*"):
-            prefix = Version.parse(self.version[:-2])
-            n = len(self.version[:-2].split("."))
-            padded = candidate.release + (0,) * max(0, n - len(candidate.release))
-            wanted = prefix.release + (0,) * max(0, n - len(prefix.release))
-            same = padded[:n] == wanted[:n] and candidate.key[0] == prefix.key[0]
-            return same if self.op == "==" else not same
-        bound = Version.parse(self.version)
-        if self.op == "==":
-            return candidate.key == bound.key
-        if self.op == "!=":
-            return candidate.key != bound.key
-        if self.op == "<":
-            return candidate.key < bound.key
-        if self.op == "<=":
-            return candidate.key <= bound.key
-        if self.op == ">":
-            return candidate.key > bound.key
-        if self.op == ">=":
-            return candidate.key >= bound.key
-        # ~=X.Y.Z means >=X.Y.Z, ==X.Y.*
-        prefix = ".".join(str(part) for part in Version.parse(self.version).release[:-1])
-        if not prefix:
-            raise RequirementError(f"~= needs at least two release segments: ~={self.version}")
-        return candidate.key >= bound.key and Clause("==", prefix + ".*").contains(candidate)
-
-    def __str__(self) -> str:
-        return f"{self.op}{self.version}"
+def parse_version(text: str) -> Version:
+    try:
+        return Version(text.strip())
+    except InvalidVersion:
+        raise RequirementError(f"not a PEP 440 version: {text.strip()!r}") from None
 
 
 @dataclass(frozen=True)
@@ -122,7 +57,7 @@ class Requirement:
 
     name: str
     extras: tuple[str, ...] = ()
-    clauses: tuple[Clause, ...] = ()
+    specifier: str = ""  # normalised by packaging, e.g. "<3,>=2.30"
     marker: str = ""
 
     @property
@@ -130,11 +65,24 @@ class Requirement:
         return canonical_name(self.name)
 
     @property
-    def specifier(self) -> str:
-        return ",".join(str(clause) for clause in self.clauses)
+    def specifiers(self) -> SpecifierSet:
+        return SpecifierSet(self.specifier)
 
-    def contains(self, version: Version) -> bool:
-        return all(clause.contains(version) for clause in self.clauses)
+    @property
+    def pinned_version(self) -> Optional[str]:
+        """The version of an exact `==X` pin (no wildcard), else None."""
+        specs = list(self.specifiers)
+        if len(specs) == 1 and specs[0].operator in ("==", "===") and "*" not in specs[0].version:
+            return specs[0].version
+        return None
+
+    def contains(self, version: Version | str) -> bool:
+        candidate = version if isinstance(version, Version) else parse_version(version)
+        return self.specifiers.contains(candidate, prereleases=True)
+
+    def unpinned(self) -> "Requirement":
+        """The same requirement without its specifier (an `==` pin that is only a preference)."""
+        return Requirement(self.name, self.extras, "", self.marker)
 
     def __str__(self) -> str:
         extras = f"[{','.join(self.extras)}]" if self.extras else ""
@@ -144,69 +92,173 @@ class Requirement:
 
 def parse_requirement(text: str) -> Requirement:
     """Parse one PEP 508 requirement (no URLs); raise RequirementError naming it."""
-    if "@" in text.split(";", 1)[0]:
+    try:
+        parsed = _Requirement(text.strip())
+    except InvalidRequirement as error:
+        reason = str(error).splitlines()[0]
+        raise RequirementError(f"not a PEP 508 requirement: {text.strip()!r} ({reason})") from None
+    if parsed.url:
         raise RequirementError(f"direct URL requirements are not supported: {text.strip()!r}")
-    match = _REQUIREMENT.match(text)
-    if not match:
-        raise RequirementError(f"not a PEP 508 requirement: {text.strip()!r}")
-    spec = match["spec"].strip().strip("()").strip()
-    clauses = []
-    for part in filter(None, (p.strip() for p in spec.split(","))):
-        clause = _CLAUSE.match(part)
-        if not clause:
-            raise RequirementError(f"bad version specifier {part!r} in {text.strip()!r}")
-        clauses.append(Clause(clause["op"], clause["version"]))
-        if clause["op"] != "===" and not clause["version"].endswith(".*"):
-            Version.parse(clause["version"])
-    extras = tuple(sorted(e.strip() for e in (match["extras"] or "").split(",") if e.strip()))
-    marker = (match["marker"] or "").strip()
-    return Requirement(match["name"], extras, tuple(clauses), marker)
+    specifier = ",".join(sorted(str(s) for s in parsed.specifier))
+    return Requirement(
+        parsed.name, tuple(sorted(parsed.extras)), specifier, str(parsed.marker or "")
+    )
+
+
+@dataclass(frozen=True)
+class RequirementLine:
+    """One requirement of a requirements file, with pip-compile's `# via` annotation."""
+
+    requirement: Requirement
+    line: int
+    via: tuple[str, ...] = ()  # `-r requirements.in`, `flask`, ...
+    hashed: bool = False
+
+    @property
+    def top_level(self) -> bool:
+        """pip-compile says a line comes from an input file (`# via -r requirements.in`)."""
+        return any(v.startswith("-r ") for v in self.via)
+
+
+@dataclass
+class RequirementsFile:
+    path: str
+    lines: list[RequirementLine] = field(default_factory=list)
+    includes: list[tuple[str, str]] = field(default_factory=list)  # ("-r"|"-c", path as written)
+    problems: list[str] = field(default_factory=list)  # "path:line: ..."
+    compiled: bool = False  # pip-compile output (header, hashes or `# via` annotations)
+
+
+_INCLUDE = re.compile(r"^(?:-r|--requirement|-c|--constraint)(?:\s*=\s*|\s+|(?=\S))(?P<path>\S+)$")
+_VIA_START = re.compile(r"^\s*#\s+via(?:\s+(?P<rest>.*))?$")
+_VIA_MORE = re.compile(r"^\s*#\s{2,}(?P<rest>\S.*)$")
+_HASH = re.compile(r"--hash[=\s]\s*\S+")
+# Options that take no part in what is required: index and build settings.
+_IGNORED_OPTIONS = re.compile(
+    r"^(?:-i|--index-url|--extra-index-url|-f|--find-links|--trusted-host|--no-binary|"
+    r"--only-binary|--prefer-binary|--pre|--no-index|--use-feature|--require-hashes)\b"
+)
+
+
+def _logical_lines(text: str) -> Iterable[tuple[int, str]]:
+    """(first line number, line) with backslash continuations joined, as pip reads them."""
+    pending, start = "", 0
+    for number, raw in enumerate(text.splitlines(), start=1):
+        if not pending:
+            start = number
+        if raw.rstrip().endswith("\\"):
+            pending += raw.rstrip()[:-1] + " "
+            continue
+        yield start, pending + raw
+        pending = ""
+    if pending:
+        yield start, pending
+
+
+def parse_requirements_file(text: str, path: str) -> RequirementsFile:
+    result = RequirementsFile(path)
+    result.compiled = "autogenerated by pip-compile" in text
+    last: Optional[int] = None  # index in result.lines the `# via` lines belong to
+    via: list[str] = []
+
+    def close_via() -> None:
+        nonlocal via
+        if last is not None and via:
+            result.lines[last] = RequirementLine(
+                result.lines[last].requirement,
+                result.lines[last].line,
+                tuple(via),
+                result.lines[last].hashed,
+            )
+        via = []
+
+    in_via = False
+    for number, raw in _logical_lines(text):
+        start = _VIA_START.match(raw)
+        if start and last is not None:
+            close_via()
+            in_via = True
+            result.compiled = True
+            if start["rest"]:
+                via.append(start["rest"].strip())
+            continue
+        more = _VIA_MORE.match(raw)
+        if in_via and more:
+            via.append(more["rest"].strip())
+            continue
+        in_via = False
+        line = re.sub(r"(^|\s)#.*$", "", raw).strip()
+        if not line:
+            continue
+        close_via()
+        if line.startswith("-"):
+            include = _INCLUDE.match(line)
+            if include:
+                option = "-c" if line.startswith(("-c", "--constraint")) else "-r"
+                result.includes.append((option, include["path"]))
+            elif line.startswith(("-e", "--editable")):
+                result.problems.append(f"{path}:{number}: editable requirement not read: {line}")
+            elif not _IGNORED_OPTIONS.match(line):
+                result.problems.append(f"{path}:{number}: option not understood: {line}")
+            continue
+        hashed = bool(_HASH.search(line))
+        requirement_text = _HASH.sub("", line).strip()
+        try:
+            requirement = parse_requirement(requirement_text)
+        except RequirementError as error:
+            result.problems.append(f"{path}:{number}: {error}")
+            last = None
+            continue
+        result.compiled = result.compiled or hashed
+        result.lines.append(RequirementLine(requirement, number, (), hashed))
+        last = len(result.lines) - 1
+    close_via()
+    return result
 
 
 def requirement_lines(text: str) -> Iterable[tuple[int, str]]:
-    """The requirement lines of a requirements file: (line number, text), options skipped."""
-    for number, raw in enumerate(text.splitlines(), start=1):
-        line = re.sub(r"(^|\s)#.*$", "", raw).strip()
+    """The requirement lines of a requirements-style list: (line number, text), options and
+    `--hash` skipped, continuations joined."""
+    for number, raw in _logical_lines(text):
+        line = _HASH.sub("", re.sub(r"(^|\s)#.*$", "", raw)).strip()
         if line and not line.startswith("-"):
             yield number, line
 
 
-def _candidates(clauses: Iterable[Clause]) -> list[Version]:
+def _candidates(requirements: Iterable[Requirement]) -> list[Version]:
     """Versions at, just above and just below every bound, so any non-empty range has one."""
-    found = {Version.parse("0"), Version.parse("0.dev0")}
-    for clause in clauses:
-        if clause.op == "===":
-            continue
-        base = clause.version[:-2] if clause.version.endswith(".*") else clause.version
-        version = Version.parse(base)
-        release = ".".join(map(str, version.release))
-        epoch = f"{version.key[0]}!" if version.key[0] else ""
-        found.add(version)
-        found.add(Version.parse(f"{epoch}{release}.0.0.0.0.1"))  # just above
-        found.add(Version.parse(f"{epoch}{release}.post999999"))
-        found.add(Version.parse(f"{epoch}{release}.dev0"))  # just below (as far as we care)
-        bumped = list(version.release)
-        bumped[-1] += 1
-        found.add(Version.parse(epoch + ".".join(map(str, bumped))))
-        if len(bumped) > 1:
-            up = list(version.release[:-1])
-            up[-1] += 1
-            found.add(Version.parse(epoch + ".".join(map(str, up))))
-            found.add(Version.parse(epoch + ".".join(map(str, up)) + ".dev0"))
-        found.add(Version.parse(f"{epoch}{version.release[0] + 1}"))
+    found = {Version("0"), Version("0.dev0")}
+    for requirement in requirements:
+        for spec in requirement.specifiers:
+            if spec.operator == "===":
+                try:
+                    found.add(Version(spec.version))
+                except InvalidVersion:
+                    pass
+                continue
+            base = spec.version[:-2] if spec.version.endswith(".*") else spec.version
+            version = Version(base)
+            release = ".".join(map(str, version.release))
+            epoch = f"{version.epoch}!" if version.epoch else ""
+            found.add(version)
+            found.add(Version(f"{epoch}{release}.0.0.0.0.1"))  # just above
+            found.add(Version(f"{epoch}{release}.post999999"))
+            found.add(Version(f"{epoch}{release}.dev0"))  # just below (as far as we care)
+            bumped = list(version.release)
+            bumped[-1] += 1
+            found.add(Version(epoch + ".".join(map(str, bumped))))
+            if len(bumped) > 1:
+                up = list(version.release[:-1])
+                up[-1] += 1
+                found.add(Version(epoch + ".".join(map(str, up))))
+                found.add(Version(epoch + ".".join(map(str, up)) + ".dev0"))
+            found.add(Version(f"{epoch}{version.release[0] + 1}"))
     return sorted(found)
 
 
 def satisfiable_together(*requirements: Requirement) -> Optional[Version]:
     """A version every requirement admits, or None when their specifiers are disjoint."""
-    clauses = [clause for requirement in requirements for clause in requirement.clauses]
-    pinned = [c for c in clauses if c.op == "==="]
-    if pinned:
-        text = pinned[0].version
-        candidates = [Version.parse(text)] if _VERSION.match(text) else []
-    else:
-        candidates = _candidates(clauses)
-    for candidate in candidates:
+    for candidate in _candidates(requirements):
         if all(requirement.contains(candidate) for requirement in requirements):
             return candidate
     return None

@@ -6,7 +6,7 @@ See README's "One lockfile" section; the pure logic is in `lock_model`, `diff_ta
 """
 
 from pantry.lockfile import consumed_requirements
-from pantry.lockfile.goals import export_constraints, lock_diff, lock_upgrade
+from pantry.lockfile.goals import export_constraints, lock_diff, lock_sync, lock_upgrade
 from pantry.lockfile.util_rules import git_revision, resolve_lock
 
 # Not a rule: wraps Pants' own lockfile check, once, when the backend loads (see its docstring).
@@ -19,5 +19,6 @@ def rules():
         *resolve_lock.rules(),
         *lock_diff.rules(),
         *lock_upgrade.rules(),
+        *lock_sync.rules(),
         *export_constraints.rules(),
     ]

@@ -109,6 +109,8 @@ class ResolveFreshness:
 
     staleness: Staleness
     duplicates: tuple[DuplicateDeclaration, ...] = ()
+    # Every requirement the resolve's targets declare now (Pants' PipRequirement objects).
+    declared: tuple = ()
 
     @property
     def is_stale(self) -> bool:
@@ -185,6 +187,7 @@ async def check_resolve_freshness(
             ),
         ),
         duplicates=duplicate_declarations(declarations),
+        declared=tuple(sorted(declared, key=str)),
     )
 
 

@@ -1,0 +1,78 @@
+"""Put `packaging` on the path of `build-support/bin/adopt`, hermetically.
+
+adopt runs on a bare CPython >= 3.11 before any venv exists, and reads requirements with
+`packaging` (the reference implementation of the standards it parses). The wheel is the one
+3rdparty/python/default.lock pins (URL and sha256 from the lock): fetched once into
+`$PANTRY_CACHE_DIR/adopt/` (the launcher's cache), checked against its hash on every use, and
+imported from the wheel file itself (it is pure Python). Whatever packaging the host Python
+has is never used. Standard library only.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sys
+import urllib.request
+from pathlib import Path
+
+LOCK = "3rdparty/python/default.lock"
+
+
+class BootstrapError(Exception):
+    """packaging cannot be provided; the message says why and what to do."""
+
+
+def cache_dir() -> Path:
+    base = os.environ.get("PANTRY_CACHE_DIR") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"),
+        "pantry",
+    )
+    return Path(base)
+
+
+def locked_wheel(lock_text: str, project: str = "packaging") -> tuple[str, str]:
+    """(url, sha256) of the locked project's pure-Python wheel."""
+    body = "\n".join(line for line in lock_text.splitlines() if not line.startswith("//"))
+    for resolve in json.loads(body).get("locked_resolves", []):
+        for locked in resolve.get("locked_requirements", []):
+            if locked["project_name"] != project:
+                continue
+            for artifact in locked["artifacts"]:
+                if artifact["url"].endswith("-py3-none-any.whl"):
+                    return artifact["url"], artifact["hash"]
+    raise BootstrapError(f"{LOCK} pins no pure-Python wheel of {project}")
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def use_packaging(repo: Path) -> Path:
+    """Fetch (once) and verify the locked packaging wheel; put it first on sys.path."""
+    lock = repo / LOCK
+    try:
+        url, sha256 = locked_wheel(lock.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        raise BootstrapError(f"cannot read {LOCK}: {error}") from None
+    wheel = cache_dir() / "adopt" / url.rsplit("/", 1)[-1]
+    if not wheel.is_file() or _sha256(wheel) != sha256:
+        wheel.parent.mkdir(parents=True, exist_ok=True)
+        partial = wheel.with_suffix(".partial")
+        try:
+            with urllib.request.urlopen(url, timeout=60) as response:
+                partial.write_bytes(response.read())
+        except OSError as error:
+            raise BootstrapError(
+                f"cannot download {wheel.name} (pinned in {LOCK}): {error}; check the network "
+                f"or put the wheel at {wheel}"
+            ) from None
+        if _sha256(partial) != sha256:
+            partial.unlink()
+            raise BootstrapError(f"{wheel.name} does not have the sha256 {LOCK} pins; refusing")
+        partial.replace(wheel)
+    sys.path.insert(0, str(wheel))
+    for name in [m for m in sys.modules if m == "packaging" or m.startswith("packaging.")]:
+        del sys.modules[name]
+    return wheel
