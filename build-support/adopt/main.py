@@ -21,10 +21,13 @@ from pathlib import Path
 from typing import Callable, Optional, Sequence
 
 from adopt.build_files import ProjectInfo, generate_build_files, supported_pythons
+from adopt.deploy import DeployError, plan_deploy, place_deploy_files, render_deploy
 from adopt.history import rewrite_export
+from adopt.infra import plan_infra_layout, terraform_build_files
 from adopt.layout import Layout, LayoutError, is_test_file, plan_layout
 from adopt.merge import (
     INPUT_FILES,
+    Declared,
     MergePlan,
     locked_versions,
     plan_merge,
@@ -34,10 +37,10 @@ from adopt.merge import (
 from adopt.metadata import MetadataError, ProjectMetadata, module_version, read_metadata
 from adopt.pants_toml import add_ignored_imports, ignore_entries, unowned_imports
 from adopt.pytest_config import read_pytest_config, render_pytest_ini
-from adopt.requirements import canonical_name
+from adopt.requirements import canonical_name, parse_requirement
 from adopt.sources import SourceError, Staged, classify, stage
 
-TREES = ("services", "libs/shared", "libs/internal")
+TREES = ("services", "libs/shared", "libs/internal", "infra")
 REQUIREMENTS_DIR = "3rdparty/python"
 LOCK = f"{REQUIREMENTS_DIR}/default.lock"
 CONSTRAINTS = f"{REQUIREMENTS_DIR}/constraints.txt"
@@ -52,6 +55,7 @@ examples:
   build-support/bin/adopt ~/src/flags --as libs/internal/flags          (a git repository)
   build-support/bin/adopt /tmp/six-1.17.0.tar.gz --as libs/shared/six  (an sdist)
   build-support/bin/adopt ./vendor/tool --as services/tool --dry-run   (a directory)
+  build-support/bin/adopt ~/src/pypi-infra --as infra/pypi            (Terraform only)
 
 exit status: 0 adopted (or planned, with --dry-run); 1 refused (a requirement conflict, or a
 step failed and everything was rolled back); 2 bad input.
@@ -78,6 +82,7 @@ class Plan:
     info: ProjectInfo
     notes: list[str] = field(default_factory=list)
     extra_files: dict[str, str] = field(default_factory=dict)  # e.g. pytest.ini
+    deploy_report: list[str] = field(default_factory=list)  # binaries, image, Dockerfile hints
 
     @property
     def dest(self) -> str:
@@ -115,6 +120,11 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
 
 
 def check_destination(repo: Path, dest: str) -> tuple[str, str]:
+    if dest.strip("/") == "infra":
+        raise UsageError(
+            "--as 'infra': infra/ holds the repository's own root module; adopt a Terraform "
+            "repository beside it as infra/NAME (e.g. --as infra/pypi)"
+        )
     tree, _, name = dest.strip("/").rpartition("/")
     if tree not in TREES:
         raise UsageError(
@@ -157,8 +167,16 @@ def make_plan(
             "history: commit or stash them first"
         )
     staged = stage(source, kind, scratch)
+    if tree == "infra":
+        return make_infra_plan(repo, source, kind, name, staged)
     meta = read_metadata(staged.root)
+    deploy = plan_deploy(staged.root, staged.files, meta.scripts) if tree == "services" else None
     layout = plan_layout(staged.files, with_infra=tree == "services", empty=staged.empty)
+    if deploy:
+        place_deploy_files(layout, deploy)
+        for server in deploy.requirements:  # e.g. gunicorn, named only in a Procfile
+            if not any(d.requirement.key == canonical_name(server) for d in meta.requirements):
+                meta.requirements.append(Declared(parse_requirement(server), "Procfile", "runtime"))
     owners = first_party_owners(repo)
     clashes = [f"{n!r} (owned by {owners[n]})" for n in layout.top_level if n in owners]
     if clashes:
@@ -182,6 +200,11 @@ def make_plan(
     if not version and tree == "libs/shared":
         version = "0.0.0"
         notes.append("no version found in the metadata; the distribution says 0.0.0: fix it")
+    rendered = None
+    if deploy:
+        rendered = render_deploy(
+            deploy, f"{tree}/{name}", _house_module_resolver(layout), f"pantry/{name}"
+        )
     info = ProjectInfo(
         tree=tree,
         name=name,
@@ -192,6 +215,7 @@ def make_plan(
         requires_python=meta.requires_python,
         origin=Path(source).name if kind == "sdist" else source,
         scripts=tuple(sorted(meta.scripts.items())),
+        deploy_targets=rendered.root_targets if rendered else (),
     )
     texts = {f: _read(repo / REQUIREMENTS_DIR / f) for f in INPUT_FILES}
     ours = read_inputs(texts, REQUIREMENTS_DIR)
@@ -203,12 +227,48 @@ def make_plan(
         self_name=canonical_name(meta.name) if meta.name else "",
     )
     builds = generate_build_files(house_files, info)
+    builds.update(terraform_build_files(house_files, info.path, "infra"))
+    if rendered:
+        builds.update(rendered.builds)
     pytest_config = read_pytest_config(staged.root)
     extra_files = {}
     if pytest_config:
         extra_files["pytest.ini"], pytest_notes = render_pytest_ini(*pytest_config)
         notes += pytest_notes
-    return Plan(repo, source, staged, meta, layout, merge, builds, info, notes, extra_files)
+    report = list(rendered.report) if rendered else []
+    return Plan(repo, source, staged, meta, layout, merge, builds, info, notes, extra_files, report)
+
+
+def make_infra_plan(repo: Path, source: str, kind: str, name: str, staged: Staged) -> Plan:
+    """A repository of Terraform: its files under infra/NAME, a `files` target per module."""
+    layout = plan_infra_layout(staged.files)
+    info = ProjectInfo(
+        tree="infra", name=name, dist_name=name, origin=Path(source).name if kind == "sdist" else source
+    )
+    builds = terraform_build_files(sorted(layout.moves.values()), info.path, "")
+    modules = sum(1 for text in builds.values() if 'name="infra"' in text)
+    report = [
+        f"  terraform: {modules} module directories from {layout.root or 'the top'}/ -> "
+        f"{info.path}/, each a files(name=\"infra\") target the import rules check"
+    ]
+    return Plan(
+        repo, source, staged, ProjectMetadata(), layout, MergePlan(), builds, info,
+        list(layout.notes), {}, report,
+    )  # fmt: skip
+
+
+def _house_module_resolver(layout: Layout) -> Callable[[str], Optional[str]]:
+    """`pkg.app` -> `src/pkg/app.py` (or its `__init__.py`), for modules the project has."""
+    house = set(layout.moves.values())
+
+    def resolve(module: str) -> Optional[str]:
+        base = "src/" + module.replace(".", "/")
+        for candidate in (f"{base}.py", f"{base}/__init__.py"):
+            if candidate in house:
+                return candidate
+        return None
+
+    return resolve
 
 
 def _read(path: Path) -> str:
@@ -427,6 +487,7 @@ def summary(plan: Plan, adoption: Optional[Adoption], *, dry_run: bool) -> str:
     lines.append(f"  conflicts: {len(plan.merge.conflicts) or 'none'}")
     lines += [f"    {conflict.render()}" for conflict in plan.merge.conflicts]
     lines.append(f"  BUILD files: {', '.join(f'{plan.dest}/{p}' for p in plan.builds)}")
+    lines += plan.deploy_report
     for path in plan.extra_files:
         lines.append(f"  also written: {plan.dest}/{path} (upstream's pytest settings)")
     if adoption is not None:
@@ -444,7 +505,10 @@ def summary(plan: Plan, adoption: Optional[Adoption], *, dry_run: bool) -> str:
         lines += [f"    {entry}" for entry in adoption.baseline_added]
     for note in plan.notes:
         lines.append(f"  note: {note}")
-    lines.append(f"run its tests: ./pants test {plan.dest}::")
+    if plan.info.tree == "infra":
+        lines.append(f"check it: ./pants lint {plan.dest}::")
+    else:
+        lines.append(f"run its tests: ./pants test {plan.dest}::")
     return "\n".join(lines)
 
 
@@ -481,7 +545,7 @@ def main(argv: Sequence[str]) -> int:
                 raise
             print(summary(plan, adoption, dry_run=False))
             return 0
-    except (UsageError, SourceError, LayoutError, MetadataError) as error:
+    except (UsageError, SourceError, LayoutError, MetadataError, DeployError) as error:
         print(f"adopt: error: {error}", file=sys.stderr)
         return 2
     except StepError as error:  # git failed while planning: nothing was written yet

@@ -195,6 +195,16 @@ def _read_setup_py(root: Path, meta: ProjectMetadata) -> None:
         for extra, requirements in extras.items():
             if extra in TEST_EXTRAS:
                 meta.add(_strings(requirements), f"setup.py extras_require.{extra}", "test")
+    _setup_py_scripts(values.get("entry_points"), meta)
+
+
+def _setup_py_scripts(entry_points: Any, meta: ProjectMetadata) -> None:
+    """`entry_points={"console_scripts": ["name=module:function", ...]}` (or one string)."""
+    scripts = entry_points.get("console_scripts") if isinstance(entry_points, dict) else None
+    for line in _strings(scripts):
+        script, _, target = line.partition("=")
+        if target.strip():
+            meta.scripts.setdefault(script.strip(), target.strip())
 
 
 def _text(value: Any) -> str:
