@@ -302,9 +302,15 @@ def plan_deploy(
             )
     if "gunicorn.conf.py" in present:  # gunicorn reads it from the working directory anyway
         binaries = [
-            _replace(b, configs=("gunicorn.conf.py",), image_args=("--config", "gunicorn.conf.py", *b.image_args))
-            if b.requirement == "gunicorn" and not b.configs
-            else b
+            (
+                _replace(
+                    b,
+                    configs=("gunicorn.conf.py",),
+                    image_args=("--config", "gunicorn.conf.py", *b.image_args),
+                )
+                if b.requirement == "gunicorn" and not b.configs
+                else b
+            )
             for b in binaries
         ]
     plan.binaries = _unique_names(binaries)
@@ -525,13 +531,12 @@ def render_deploy(
     report += [f"  note: {note}" for note in plan.notes]
     builds = {}
     if plan.configs:
-        names = sorted(
-            str(PurePosixPath(h).relative_to(DEPLOY_DIR)) for h in plan.configs.values()
-        )
+        names = sorted(str(PurePosixPath(h).relative_to(DEPLOY_DIR)) for h in plan.configs.values())
         builds[f"{DEPLOY_DIR}/BUILD"] = (
             "# The service's config files, read by path at run time (not modules of the\n"
             "# project): in the PEX and the image at the PEX's root, where the image's\n"
-            "# working directory is.\n" + _call("resources", ['name="config"', f"sources={_list(names)}"])
+            "# working directory is.\n"
+            + _call("resources", ['name="config"', f"sources={_list(names)}"])
         )
         report.append(
             "  config files (kept as files, not modules): "

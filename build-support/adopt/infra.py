@@ -66,16 +66,17 @@ def terraform_build_files(paths: Sequence[str], project: str, under: str) -> dic
                 "# backend).\n" + _call("files", fields)
             )
         elif directory in {d for ds in data_of.values() for d in ds}:
-            builds[build] = (
-                "# Files the Terraform above reads (e.g. with file()).\n"
-                + _call("files", ['name="data"', f"sources={_list(sources)}"])
+            builds[build] = "# Files the Terraform above reads (e.g. with file()).\n" + _call(
+                "files", ['name="data"', f"sources={_list(sources)}"]
             )
     return builds
 
 
 def _is_document(path: PurePosixPath) -> bool:
     """Not read by Terraform: the project's README and licence, git's own files, BUILD."""
-    return path.name in NOT_BUILD_INPUTS or (len(path.parts) == 1 and bool(DOCUMENTS.match(path.name)))
+    return path.name in NOT_BUILD_INPUTS or (
+        len(path.parts) == 1 and bool(DOCUMENTS.match(path.name))
+    )
 
 
 def _nearest(directory: str, modules: set[str]) -> Optional[str]:

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Callable, Optional, Sequence
 
 from adopt.build_files import ProjectInfo, generate_build_files, supported_pythons
-from adopt.deploy import DeployError, plan_deploy, place_deploy_files, render_deploy
+from adopt.deploy import DeployError, place_deploy_files, plan_deploy, render_deploy
 from adopt.history import rewrite_export
 from adopt.infra import plan_infra_layout, terraform_build_files
 from adopt.layout import Layout, LayoutError, is_test_file, plan_layout
@@ -243,13 +243,16 @@ def make_infra_plan(repo: Path, source: str, kind: str, name: str, staged: Stage
     """A repository of Terraform: its files under infra/NAME, a `files` target per module."""
     layout = plan_infra_layout(staged.files)
     info = ProjectInfo(
-        tree="infra", name=name, dist_name=name, origin=Path(source).name if kind == "sdist" else source
+        tree="infra",
+        name=name,
+        dist_name=name,
+        origin=Path(source).name if kind == "sdist" else source,
     )
     builds = terraform_build_files(sorted(layout.moves.values()), info.path, "")
     modules = sum(1 for text in builds.values() if 'name="infra"' in text)
     report = [
         f"  terraform: {modules} module directories from {layout.root or 'the top'}/ -> "
-        f"{info.path}/, each a files(name=\"infra\") target the import rules check"
+        f'{info.path}/, each a files(name="infra") target the import rules check'
     ]
     return Plan(
         repo, source, staged, ProjectMetadata(), layout, MergePlan(), builds, info,

@@ -164,3 +164,17 @@ def test_module_version(tmp_path: Path) -> None:
     write(tmp_path, {"pkg/__init__.py": '"""Doc."""\n__version__ = "2.0"\n'})
     assert module_version(tmp_path / "pkg/__init__.py") == "2.0"
     assert module_version(tmp_path / "missing.py") == ""
+
+
+def test_setup_py_console_scripts(tmp_path: Path) -> None:
+    (tmp_path / "setup.py").write_text(
+        "from setuptools import setup\n"
+        "setup(\n"
+        '    name="trove-classifiers",\n'
+        '    entry_points={"console_scripts": [\n'
+        '        "trove-classifiers=trove_classifiers.__main__:cli",\n'
+        "    ]},\n"
+        ")\n"
+    )
+    meta = read_metadata(tmp_path)
+    assert meta.scripts == {"trove-classifiers": "trove_classifiers.__main__:cli"}
