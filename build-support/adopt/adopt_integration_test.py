@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import sys
 import tarfile
 from pathlib import Path
 
@@ -335,3 +336,74 @@ def test_adopted_tests_pass_and_lint_is_green(repo: Path) -> None:
     assert "(1 more accepted by build-support/import-rules-baseline.txt)" in result.stderr
     assert "✓ libs/internal/flagz/tests/test_flagz.py succeeded" in result.stderr
     assert "✓ libs/shared/flatmod/tests/test_flatmod.py succeeded" in result.stderr
+
+
+def test_service_binary_and_terraform_repository(repo: Path, tmp_path: Path) -> None:
+    """A Procfile service with a Python config file, and a repository that is only Terraform
+    (two commits, a module composing another, a non-Terraform directory left behind): both
+    adopted, then the service's PEX built and the Terraform checked by the import rules."""
+    service = write(
+        tmp_path / "ship",
+        {
+            "Procfile": "web: python -m ship --port $PORT\n",
+            # A Python config at the top of a flat layout: must not become a module in src/.
+            "gunicorn.conf.py": "import gunicorn\nbind = 'unix:/run/ship.sock'\n",
+            "Dockerfile": "FROM python:3.11-slim\nENV MODE=fast\nEXPOSE 9000\n",
+            "ship/__init__.py": "",
+            "ship/__main__.py": "import sys\n\nprint('ship', *sys.argv[1:])\n",
+        },
+    )
+    result = adopt(repo, str(service), "--as", "services/ship")
+    assert result.returncode == 0, result.stderr + result.stdout
+    out = result.stdout
+    assert "  deploy: Procfile:1 `python -m ship --port $PORT` -> services/ship:web" in out
+    assert "gunicorn.conf.py -> services/ship/deploy/gunicorn.conf.py\n" in out
+    assert "Dockerfile (read for hints, never built)" in out
+    assert not (repo / "services/ship/Dockerfile").exists()
+    assert not (repo / "services/ship/src/gunicorn.conf.py").exists()
+    root_build = (repo / "services/ship/BUILD").read_text()
+    assert 'pex_binary(name="web", entry_point="ship.__main__")' in root_build
+    assert 'cmd=["--port", "9000"],\n    env={"PORT": "9000", "MODE": "fast"},' in root_build
+
+    terraform = write(tmp_path / "edge", {"README.md": "# edge\n", "terraform/main.tf": ""})
+    git(terraform, "init", "-q")
+    git(terraform, "add", "-A")
+    git(terraform, "commit", "-qm", "Start edge")
+    write(
+        terraform,
+        {
+            "terraform/main.tf": 'module "dns" {\n  source = "./dns"\n}\n',
+            "terraform/dns/main.tf": 'resource "null_resource" "zone" {}\n',
+            "terraform/dns/zones/example.zone": "$ORIGIN example.\n",
+            "k8s/app.yaml": "kind: Deployment\n",
+        },
+    )
+    git(terraform, "add", "-A")
+    git(terraform, "commit", "-qm", "DNS module")
+    result = adopt(repo, str(terraform), "--as", "infra/edge")
+    assert result.returncode == 0, result.stderr + result.stdout
+    assert "  not copied (1): k8s/app.yaml\n" in result.stdout
+    assert git(repo, "log", "--format=%s", "--", "infra/edge/dns/main.tf").split("\n")[0] == (
+        "DNS module"
+    )
+    assert (
+        (repo / "infra/edge/dns/BUILD")
+        .read_text()
+        .endswith(
+            'files(name="infra", sources=["*.tf"], dependencies=["infra/edge/dns/zones:data"])\n'
+        )
+    )
+
+    checked = subprocess.run(
+        ["./pants", "--no-pantsd", "lint", "--only=import-rules", "package", "infra/edge::",
+         "services/ship:web"],
+        cwd=repo, env=environment(), capture_output=True, text=True, timeout=1200,
+    )  # fmt: skip
+    assert checked.returncode == 0, checked.stderr[-5000:]
+    assert "✓ import-rules succeeded." in checked.stderr
+    assert "Wrote dist/services.ship/web.pex" in checked.stderr
+    ran = subprocess.run(
+        [sys.executable, "dist/services.ship/web.pex", "--port", "1"],
+        cwd=repo, env=environment(), capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert ran.stdout == "ship --port 1\n", ran.stderr

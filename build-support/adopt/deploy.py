@@ -293,7 +293,7 @@ def plan_deploy(
     for process in processes:
         binary = _binary(process, scripts, present, read, plan.notes)
         if binary:
-            binaries.append(binary)
+            binaries.append(_without_env_references(binary, plan.notes))
     made = {b.entry_point for b in binaries}
     for script, target in sorted(scripts.items()):
         if target not in made:
@@ -420,6 +420,29 @@ def _binary(
     )
 
 
+def _without_env_references(binary: Binary, notes: list[str]) -> Binary:
+    """Arguments that name the environment (`--port $PORT`) cannot be frozen into a PEX, and
+    the image runs no shell to expand them: `$PORT` moves to the image's arguments with the
+    image's port; any other reference is left out, and said so."""
+    frozen: list[str] = []
+    image: list[str] = []
+    for word in binary.args:
+        if "$" not in word:
+            frozen.append(word)
+            continue
+        option = [frozen.pop()] if frozen and frozen[-1].startswith("-") else []
+        if re.fullmatch(r"[^$]*(\$PORT|\$\{PORT\})[^$]*", word):
+            image += option + [re.sub(r"\$\{?PORT\}?", "{port}", word)]
+        else:
+            notes.append(
+                f"{binary.origin}: `{' '.join(option + [word])}` names the environment; left out "
+                f"of {binary.name} (no shell expands it): add it to the oci_image's `cmd` by hand"
+            )
+    if len(frozen) == len(binary.args):
+        return binary
+    return _replace(binary, args=tuple(frozen), image_args=binary.image_args + tuple(image))
+
+
 def _script_command(text: str) -> list[str]:
     """The command of a start script's last `exec` line (or its last line)."""
     lines = [
@@ -495,8 +518,14 @@ def render_deploy(
         if binary.configs:
             deps.append(config_target)
         fields = [f'name="{binary.name}"']
-        if binary.entry_point:
-            fields.append(f'entry_point="{binary.entry_point}"')
+        entry_point = binary.entry_point
+        if entry_point and ":" not in entry_point:
+            # `python -m pkg` runs pkg/__main__.py, which inference from `pkg` would not add.
+            house = house_file_of_module(entry_point) or ""
+            if house.endswith("/__init__.py") and house_file_of_module(f"{entry_point}.__main__"):
+                entry_point = f"{entry_point}.__main__"
+        if entry_point:
+            fields.append(f'entry_point="{entry_point}"')
         else:
             fields.append(f'script="{binary.script}"')
         if binary.args:
@@ -548,7 +577,7 @@ def render_deploy(
 def _image(plan: DeployPlan, binary: Binary, project: str, repository: str) -> str:
     docker = plan.dockerfiles[0] if plan.dockerfiles else None
     ports = list(docker.ports) if docker and docker.ports else []
-    listens = binary.requirement and any("{port}" in a for a in binary.image_args)
+    listens = any("{port}" in a for a in binary.image_args)
     if listens and not ports:
         ports = [DEFAULT_PORT]
     port = ports[0] if ports else DEFAULT_PORT

@@ -224,3 +224,23 @@ def test_adopt_dry_run_of_a_service_plans_its_binary_and_image(tmp_path: Path, c
         "services/shipper/deploy/gunicorn.conf.py\n"
     ) in out
     assert list(repo.rglob("BUILD")) == []  # a dry run writes nothing
+
+
+def test_environment_references_go_to_the_image_or_are_reported() -> None:
+    files = {
+        "Procfile": "web: python -m shipper --port $PORT --token $TOKEN --fast\n",
+        "shipper/__init__.py": "",
+        "shipper/__main__.py": "",
+    }
+    plan = plan_for(files)
+    (web,) = plan.binaries
+    assert (web.args, web.image_args) == (("--fast",), ("--port", "{port}"))
+    assert plan.notes == [
+        "Procfile:1: `--token $TOKEN` names the environment; left out of web (no shell expands "
+        "it): add it to the oci_image's `cmd` by hand"
+    ]
+    modules = {"shipper": "src/shipper/__init__.py", "shipper.__main__": "src/shipper/__main__.py"}
+    pex, image = render_deploy(plan, "services/s", modules.get, "pantry/s").root_targets
+    # `python -m shipper` runs shipper/__main__.py: the entry point names it, so Pants adds it.
+    assert 'pex_binary(name="web", entry_point="shipper.__main__", args=["--fast"])\n' in pex
+    assert 'cmd=["--port", "8080"],\n    env={"PORT": "8080"},\n    ports=[8080],' in image
