@@ -338,10 +338,13 @@ def test_adopted_tests_pass_and_lint_is_green(repo: Path) -> None:
     assert "✓ libs/shared/flatmod/tests/test_flatmod.py succeeded" in result.stderr
 
 
-def test_service_binary_and_terraform_repository(repo: Path, tmp_path: Path) -> None:
-    """A Procfile service with a Python config file, and a repository that is only Terraform
-    (two commits, a module composing another, a non-Terraform directory left behind): both
-    adopted, then the service's PEX built and the Terraform checked by the import rules."""
+@pytest.mark.timeout(900)  # two nested ./pants runs without pantsd, on a loaded 2-core box
+def test_service_gets_a_binary_and_its_python_config_stays_a_file(
+    repo: Path, tmp_path: Path
+) -> None:
+    """A Procfile service with a Python config file at the top of a flat layout and a
+    Dockerfile: adopted, its PEX built and run. (Terraform-only repositories: infra_test.py
+    plans them through `main`; README shows github:pypi/infra adopted and linted.)"""
     service = write(
         tmp_path / "ship",
         {
@@ -353,55 +356,32 @@ def test_service_binary_and_terraform_repository(repo: Path, tmp_path: Path) -> 
             "ship/__main__.py": "import sys\n\nprint('ship', *sys.argv[1:])\n",
         },
     )
+    # The image's base, by address only: this test builds the PEX, not the image.
+    base = "external/oci/python3.11"
+    write(
+        repo,
+        {f"{base}/BUILD": 'oci_base_image(name="python3.11")\n', f"{base}/packages.lock": "#\n"},
+    )
     result = adopt(repo, str(service), "--as", "services/ship")
     assert result.returncode == 0, result.stderr + result.stdout
     out = result.stdout
     assert "  deploy: Procfile:1 `python -m ship --port $PORT` -> services/ship:web" in out
     assert "gunicorn.conf.py -> services/ship/deploy/gunicorn.conf.py\n" in out
     assert "Dockerfile (read for hints, never built)" in out
+    assert (
+        "  unowned imports ignored (pants.toml [python-infer].ignored_unowned_imports): none" in out
+    )
     assert not (repo / "services/ship/Dockerfile").exists()
     assert not (repo / "services/ship/src/gunicorn.conf.py").exists()
     root_build = (repo / "services/ship/BUILD").read_text()
     assert 'pex_binary(name="web", entry_point="ship.__main__")' in root_build
     assert 'cmd=["--port", "9000"],\n    env={"PORT": "9000", "MODE": "fast"},' in root_build
 
-    terraform = write(tmp_path / "edge", {"README.md": "# edge\n", "terraform/main.tf": ""})
-    git(terraform, "init", "-q")
-    git(terraform, "add", "-A")
-    git(terraform, "commit", "-qm", "Start edge")
-    write(
-        terraform,
-        {
-            "terraform/main.tf": 'module "dns" {\n  source = "./dns"\n}\n',
-            "terraform/dns/main.tf": 'resource "null_resource" "zone" {}\n',
-            "terraform/dns/zones/example.zone": "$ORIGIN example.\n",
-            "k8s/app.yaml": "kind: Deployment\n",
-        },
-    )
-    git(terraform, "add", "-A")
-    git(terraform, "commit", "-qm", "DNS module")
-    result = adopt(repo, str(terraform), "--as", "infra/edge")
-    assert result.returncode == 0, result.stderr + result.stdout
-    assert "  not copied (1): k8s/app.yaml\n" in result.stdout
-    assert git(repo, "log", "--format=%s", "--", "infra/edge/dns/main.tf").split("\n")[0] == (
-        "DNS module"
-    )
-    assert (
-        (repo / "infra/edge/dns/BUILD")
-        .read_text()
-        .endswith(
-            'files(name="infra", sources=["*.tf"], dependencies=["infra/edge/dns/zones:data"])\n'
-        )
-    )
-
-    checked = subprocess.run(
-        ["./pants", "--no-pantsd", "lint", "--only=import-rules", "package", "infra/edge::",
-         "services/ship:web"],
-        cwd=repo, env=environment(), capture_output=True, text=True, timeout=1200,
+    packaged = subprocess.run(
+        ["./pants", "--no-pantsd", "package", "services/ship:web"],
+        cwd=repo, env=environment(), capture_output=True, text=True, timeout=900,
     )  # fmt: skip
-    assert checked.returncode == 0, checked.stderr[-5000:]
-    assert "✓ import-rules succeeded." in checked.stderr
-    assert "Wrote dist/services.ship/web.pex" in checked.stderr
+    assert packaged.returncode == 0, packaged.stderr[-5000:]
     ran = subprocess.run(
         [sys.executable, "dist/services.ship/web.pex", "--port", "1"],
         cwd=repo, env=environment(), capture_output=True, text=True, timeout=300,
