@@ -158,9 +158,10 @@ class DeployPlan:
         return self.binaries[0] if self.binaries else None
 
     @property
-    def requirements(self) -> list[str]:
-        """Distributions the binaries need (a server upstream may only have in its Dockerfile)."""
-        return sorted({b.requirement for b in self.binaries if b.requirement})
+    def requirements(self) -> dict[str, str]:
+        """Servers' distributions -> the process running them (upstream may name gunicorn only
+        in its Procfile or Dockerfile, and install it there)."""
+        return {b.requirement: b.origin for b in self.binaries if b.requirement}
 
 
 class DeployError(Exception):

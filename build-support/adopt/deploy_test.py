@@ -54,7 +54,7 @@ def test_procfile_gunicorn_becomes_a_binary_and_an_image() -> None:
     # Where upstream listened and its config path are the image's business, not the PEX's.
     assert web.args == ("-k", "aiohttp.worker.GunicornWebWorker", "shipper.app:application")
     assert plan.configs == {"gunicorn.conf.py": "deploy/gunicorn.conf.py"}
-    assert plan.requirements == ["gunicorn"]
+    assert plan.requirements == {"gunicorn": "Procfile:1"}
     rendered = render_deploy(plan, "services/shipper", resolver, "pantry/shipper")
     pex, image = rendered.root_targets
     assert pex == (

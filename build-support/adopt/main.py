@@ -174,9 +174,9 @@ def make_plan(
     layout = plan_layout(staged.files, with_infra=tree == "services", empty=staged.empty)
     if deploy:
         place_deploy_files(layout, deploy)
-        for server in deploy.requirements:  # e.g. gunicorn, named only in a Procfile
+        for server, origin in deploy.requirements.items():  # e.g. gunicorn, only in a Procfile
             if not any(d.requirement.key == canonical_name(server) for d in meta.requirements):
-                meta.requirements.append(Declared(parse_requirement(server), "Procfile", "runtime"))
+                meta.requirements.append(Declared(parse_requirement(server), origin, "runtime"))
     owners = first_party_owners(repo)
     clashes = [f"{n!r} (owned by {owners[n]})" for n in layout.top_level if n in owners]
     if clashes:
