@@ -699,3 +699,52 @@ def test_compiled_requirements_and_transitive_imports(clone: Path, tmp_path: Pat
     assert checked.returncode == 0, checked.stderr[-5000:]
     assert "3rdparty/python:runtime#six" in checked.stdout
     assert "✓ services/relay/tests/test_relay.py succeeded" in checked.stderr
+
+
+def test_service_gets_a_binary_and_its_python_config_stays_a_file(
+    clone: Path, tmp_path: Path
+) -> None:
+    """A Procfile service with a Python config file at the top of a flat layout and a
+    Dockerfile: adopted, its PEX built and run. (Terraform-only repositories: infra_test.py
+    plans them through `main`; README shows github:pypi/infra adopted and linted.)"""
+    repo = clone
+    service = write(
+        tmp_path / "ship",
+        {
+            "Procfile": "web: python -m ship --port $PORT\n",
+            # A Python config at the top of a flat layout: must not become a module in src/.
+            "gunicorn.conf.py": "import gunicorn\nbind = 'unix:/run/ship.sock'\n",
+            "Dockerfile": "FROM python:3.11-slim\nENV MODE=fast\nEXPOSE 9000\n",
+            "ship/__init__.py": "",
+            "ship/__main__.py": "import sys\n\nprint('ship', *sys.argv[1:])\n",
+        },
+    )
+    # The image's base, by address only: this test builds the PEX, not the image.
+    base = "external/oci/python3.11"
+    write(
+        repo,
+        {f"{base}/BUILD": 'oci_base_image(name="python3.11")\n', f"{base}/packages.lock": "#\n"},
+    )
+    result = adopt(repo, str(service), "--as", "services/ship")
+    assert result.returncode == 0, result.stderr + result.stdout
+    out = result.stdout
+    assert "  deploy: Procfile:1 `python -m ship --port $PORT` -> services/ship:web" in out
+    assert "gunicorn.conf.py -> services/ship/deploy/gunicorn.conf.py\n" in out
+    assert "Dockerfile (read for hints, never built)" in out
+    assert (
+        "  run-time-only imports of its own ignored (pants.toml "
+        "[python-infer].ignored_unowned_imports): none" in out
+    )
+    assert not (repo / "services/ship/Dockerfile").exists()
+    assert not (repo / "services/ship/src/gunicorn.conf.py").exists()
+    root_build = (repo / "services/ship/BUILD").read_text()
+    assert 'pex_binary(name="web", entry_point="ship.__main__")' in root_build
+    assert 'cmd=["--port", "9000"],\n    env={"PORT": "9000", "MODE": "fast"},' in root_build
+
+    packaged = pants(repo, "package", "services/ship:web")
+    assert packaged.returncode == 0, packaged.stderr[-5000:]
+    ran = subprocess.run(
+        [sys.executable, "dist/services.ship/web.pex", "--port", "1"],
+        cwd=repo, env=environment(), capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert ran.stdout == "ship --port 1\n", ran.stderr

@@ -19,7 +19,8 @@
   top-level package (packaged in wheels); under tests/, one `files(name="fixtures")` in
   tests/BUILD that every test target depends on (tests read them from the sandbox).
 - The project root BUILD: for shared libs a `python_distribution` from the project's own
-  metadata; for services a `pex_binary` per declared console script; and `__defaults__` that
+  metadata (its console scripts as entry points); for services the `pex_binary` and
+  `oci_image` targets of `adopt.deploy`; and `__defaults__` that
   keep formatters and flake8 off the upstream code until someone adopts the house style.
 - Shared libs run (and test) on every CPython in 3.9-3.13 their Requires-Python admits.
 """
@@ -51,6 +52,8 @@ class ProjectInfo:
     # Extras the distribution offers: ((name, (requirement, ...)), ...).
     extras: tuple[tuple[str, tuple[str, ...]], ...] = ()
     python_version: str = ""  # upstream's .python-version ("3.12"): services and internal libs
+    # Services: the pex_binary and oci_image targets adopt.deploy rendered for the root BUILD.
+    deploy_targets: tuple[str, ...] = ()
 
     @property
     def path(self) -> str:
@@ -188,13 +191,7 @@ def generate_build_files(
             comment + _call("files", ['name="fixtures"', _data_globs()])
         )
 
-    # Terraform: the import rules check `module` sources of `files(name="infra")` targets.
-    for directory in sorted({str(PurePosixPath(p).parent) for p in paths if p.endswith(".tf")}):
-        if directory.startswith("infra"):
-            builds.setdefault(f"{directory}/BUILD", []).append(
-                _call("files", ['name="infra"', 'sources=["*.tf"]'])
-            )
-
+    # Terraform (infra/) and the service's binaries and image: adopt.infra and adopt.deploy.
     root = [_root_build(paths, info, sources_ics)]
     if "conftest.py" in paths:
         comment = (
@@ -253,8 +250,9 @@ def _root_build(paths: Sequence[str], info: ProjectInfo, sources_ics: Optional[s
             artifact.append(f"description={_quote(info.summary)}")
         if info.license:
             artifact.append(f"license={_quote(info.license)}")
-        if info.requires_python:
-            artifact.append(f"python_requires={_quote(info.requires_python)}")
+        # The project's own Requires-Python, or none: Pants would otherwise derive one from
+        # the test matrix's interpreter constraints, which upstream never declared.
+        artifact.append(f"python_requires={_quote(info.requires_python)}")
         if info.extras:
             entries = ", ".join(
                 f"{_quote(extra)}: [{', '.join(_quote(r) for r in requirements)}]"
@@ -266,16 +264,15 @@ def _root_build(paths: Sequence[str], info: ProjectInfo, sources_ics: Optional[s
             f"dependencies={_list(sources)}",
             _call("provides=python_artifact", artifact).rstrip("\n"),
         ]
+        if info.scripts:  # upstream's console scripts survive into the wheel
+            scripts = ", ".join(f"{_quote(n)}: {_quote(e)}" for n, e in info.scripts)
+            args.append(f'entry_points={{"console_scripts": {{{scripts}}}}}')
         if sources_ics:
             args.append(sources_ics)
         args.append('repositories=["@pantry-index"]')
         out.append(_call("python_distribution", args))
     if info.tree == "services":
-        for script, entry in info.scripts:
-            module, _, function = entry.partition(":")
-            out.append(
-                _call("pex_binary", [f'name="{script}"', f'entry_point="{module}:{function}"'])
-            )
+        out.extend(info.deploy_targets)
     return "\n".join(out)
 
 

@@ -110,17 +110,30 @@ def test_single_python_shared_lib_is_not_parametrized() -> None:
     )
 
 
-def test_service_gets_a_pex_binary_per_script() -> None:
-    info = ProjectInfo(tree="services", name="svc", scripts=(("svc", "svc.cli:main"),))
-    builds = generate_build_files(
-        ["src/svc/__init__.py", "src/svc/cli.py", "infra/main.tf", "infra/db/db.tf"], info
+def test_service_root_build_ends_with_its_deploy_targets() -> None:
+    # adopt.deploy renders them (deploy_test.py); Terraform is adopt.infra's (infra_test.py).
+    pex = 'pex_binary(name="svc", entry_point="svc.cli:main")\n'
+    info = ProjectInfo(tree="services", name="svc", deploy_targets=(pex,))
+    builds = generate_build_files(["src/svc/__init__.py", "src/svc/cli.py", "infra/main.tf"], info)
+    assert builds["BUILD"].endswith(")\n\n" + pex)
+    assert "infra/BUILD" not in builds
+
+
+def test_shared_lib_keeps_console_scripts_and_invents_no_requires_python() -> None:
+    info = ProjectInfo(
+        tree="libs/shared",
+        name="trove-classifiers",
+        dist_name="trove-classifiers",
+        version="2025.1.1",
+        scripts=(("trove-classifiers", "trove_classifiers.__main__:cli"),),
     )
-    assert builds["BUILD"].endswith('pex_binary(name="svc", entry_point="svc.cli:main")\n')
+    root = generate_build_files(["src/trove_classifiers/__init__.py"], info)["BUILD"]
+    # Without the project's own Requires-Python, Pants would write the test matrix's.
+    assert 'python_requires=""' in root
     assert (
-        builds["infra/BUILD"]
-        == builds["infra/db/BUILD"]
-        == ('files(name="infra", sources=["*.tf"])\n')
-    )
+        '    entry_points={"console_scripts": {"trove-classifiers": '
+        '"trove_classifiers.__main__:cli"}},\n'
+    ) in root
 
 
 def test_tests_package_with_helpers_plugins_and_root_data() -> None:

@@ -42,6 +42,10 @@ JUNK = re.compile(
     r"\.pytest_cache)(/|$)|\.egg-info(/|$)|\.py[co]$|(^|/)\.DS_Store$"
 )
 
+# Container builds are never copied, in any commit (images are built by `oci_image` targets);
+# adopt.deploy reads the top-level one for hints.
+CONTAINER_BUILD = re.compile(r"(^|/)(Dockerfile|Containerfile)([._-][^/]*)?$|\.[Dd]ockerfile$")
+
 
 class LayoutError(Exception):
     """The project's files cannot be mapped (no code found, or two files land on one path)."""
@@ -163,6 +167,8 @@ def _destination(
 ) -> Optional[str]:
     parts = PurePosixPath(path).parts
     top, name = parts[0], parts[-1]
+    if CONTAINER_BUILD.search(path):
+        return None
     if len(parts) == 1:
         if DOCUMENTS.match(name):
             return name

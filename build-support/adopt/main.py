@@ -25,6 +25,7 @@ from typing import Callable, Optional, Sequence
 
 from adopt.bootstrap import cache_dir
 from adopt.build_files import ProjectInfo, generate_build_files, supported_pythons
+from adopt.deploy import DeployError, place_deploy_files, plan_deploy, render_deploy
 from adopt.history import rewrite_export
 from adopt.imports import (
     ImportSite,
@@ -36,6 +37,7 @@ from adopt.imports import (
     provider_in_lock,
     third_party,
 )
+from adopt.infra import plan_infra_layout, terraform_build_files
 from adopt.layout import TEST_DIRS, Layout, LayoutError, is_test_file, plan_layout
 from adopt.merge import (
     INPUT_FILES,
@@ -69,7 +71,7 @@ from adopt.upstream_tests import (
 )
 from adopt.version import scm_version
 
-TREES = ("services", "libs/shared", "libs/internal")
+TREES = ("services", "libs/shared", "libs/internal", "infra")
 REQUIREMENTS_DIR = "3rdparty/python"
 LOCK = f"{REQUIREMENTS_DIR}/default.lock"
 CONSTRAINTS = f"{REQUIREMENTS_DIR}/constraints.txt"
@@ -85,6 +87,7 @@ examples:
   build-support/bin/adopt ~/src/flags --as libs/internal/flags          (a git repository)
   build-support/bin/adopt /tmp/six-1.17.0.tar.gz --as libs/shared/six  (an sdist)
   build-support/bin/adopt ./vendor/tool --as services/tool --dry-run   (a directory)
+  build-support/bin/adopt ~/src/pypi-infra --as infra/pypi            (Terraform only)
 
 exit status: 0 adopted (or planned, with --dry-run); 1 refused (a requirement conflict, or a
 step failed and everything was rolled back); 2 bad input.
@@ -113,6 +116,7 @@ class Plan:
     extra_files: dict[str, str] = field(default_factory=dict)  # e.g. pytest.ini
     promoted: list[Promotion] = field(default_factory=list)  # imported, upstream transitive
     imported: dict[str, list[ImportSite]] = field(default_factory=dict)  # third-party modules
+    deploy_report: list[str] = field(default_factory=list)  # binaries, image, Dockerfile hints
 
     @property
     def dest(self) -> str:
@@ -175,6 +179,11 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
 
 
 def check_destination(repo: Path, dest: str) -> tuple[str, str]:
+    if dest.strip("/") == "infra":
+        raise UsageError(
+            "--as 'infra': infra/ holds the repository's own root module; adopt a Terraform "
+            "repository beside it as infra/NAME (e.g. --as infra/pypi)"
+        )
     tree, _, name = dest.strip("/").rpartition("/")
     if tree not in TREES:
         raise UsageError(
@@ -226,13 +235,21 @@ def make_plan(
             "history: commit or stash them first"
         )
     staged = stage(source, kind, scratch)
+    if tree == "infra":
+        return make_infra_plan(repo, source, kind, name, staged)
     meta = read_metadata(staged.root)
     test_texts = {
         f: (staged.root / f).read_text(errors="replace")
         for f in staged.files
         if f.endswith(".py") and (is_test_file(Path(f).name) or f.startswith(TEST_DIRS))
     }
+    deploy = plan_deploy(staged.root, staged.files, meta.scripts) if tree == "services" else None
     layout = plan_layout(staged.files, with_infra=tree == "services", test_texts=test_texts)
+    if deploy:
+        place_deploy_files(layout, deploy)
+        for server, origin in deploy.requirements.items():  # e.g. gunicorn, only in a Procfile
+            if not any(d.requirement.key == canonical_name(server) for d in meta.requirements):
+                meta.requirements.append(Declared(parse_requirement(server), origin, "runtime"))
     owners = first_party_owners(repo)
     clashes = [f"{n!r} (owned by {owners[n]})" for n in layout.top_level if n in owners]
     if clashes:
@@ -264,6 +281,11 @@ def make_plan(
             "release tag in the git history. Adopt from a tagged git clone or an sdist (its "
             "PKG-INFO has the version)"
         )
+    rendered = None
+    if deploy:
+        rendered = render_deploy(
+            deploy, f"{tree}/{name}", _house_module_resolver(layout), f"pantry/{name}"
+        )
     info = ProjectInfo(
         tree=tree,
         name=name,
@@ -276,6 +298,7 @@ def make_plan(
         scripts=tuple(sorted(meta.scripts.items())),
         extras=tuple((extra, tuple(reqs)) for extra, reqs in sorted(meta.extras.items())),
         python_version=meta.python_version,
+        deploy_targets=rendered.root_targets if rendered else (),
     )
     texts = {f: _read(repo / REQUIREMENTS_DIR / f) for f in INPUT_FILES}
     ours = read_inputs(texts, REQUIREMENTS_DIR)
@@ -345,9 +368,13 @@ def make_plan(
         info,
         test_data=layout.test_data,
     )
+    builds.update(terraform_build_files(house_files, info.path, "infra"))
+    if rendered:
+        builds.update(rendered.builds)
+    report = list(rendered.report) if rendered else []
     return Plan(
         repo, source, staged, meta, layout, merge, builds, info, notes, extra_files,
-        promoted, imported,
+        promoted, imported, report,
     )  # fmt: skip
 
 
@@ -359,6 +386,41 @@ def _test_modules(house_files: Sequence[str]) -> set[str]:
         if parts[0] == "tests" and len(parts) >= 2:
             names.add(parts[1][:-3] if parts[1].endswith(".py") else parts[1])
     return names
+
+
+def make_infra_plan(repo: Path, source: str, kind: str, name: str, staged: Staged) -> Plan:
+    """A repository of Terraform: its files under infra/NAME, a `files` target per module."""
+    layout = plan_infra_layout(staged.files)
+    info = ProjectInfo(
+        tree="infra",
+        name=name,
+        dist_name=name,
+        origin=Path(source).name if kind == "sdist" else source,
+    )
+    builds = terraform_build_files(sorted(layout.moves.values()), info.path, "")
+    modules = sum(1 for text in builds.values() if 'name="infra"' in text)
+    report = [
+        f"  terraform: {modules} module directories from {layout.root or 'the top'}/ -> "
+        f'{info.path}/, each a files(name="infra") target the import rules check'
+    ]
+    return Plan(
+        repo, source, staged, ProjectMetadata(), layout, MergePlan(), builds, info,
+        list(layout.notes), {}, deploy_report=report,
+    )  # fmt: skip
+
+
+def _house_module_resolver(layout: Layout) -> Callable[[str], Optional[str]]:
+    """`pkg.app` -> `src/pkg/app.py` (or its `__init__.py`), for modules the project has."""
+    house = set(layout.moves.values())
+
+    def resolve(module: str) -> Optional[str]:
+        base = "src/" + module.replace(".", "/")
+        for candidate in (f"{base}.py", f"{base}/__init__.py"):
+            if candidate in house:
+                return candidate
+        return None
+
+    return resolve
 
 
 def _read(path: Path) -> str:
@@ -712,6 +774,7 @@ def summary(plan: Plan, adoption: Optional[Adoption], *, dry_run: bool) -> str:
             f"  upstream's pins: {len(plan.meta.preferences)} read as preferences, not requirements"
         )
     lines.append(f"  BUILD files: {', '.join(f'{plan.dest}/{p}' for p in plan.builds)}")
+    lines += plan.deploy_report
     what = {
         "pytest.ini": "upstream's pytest settings",
         "conftest.py": "generated: tests run from the project directory, project installed",
@@ -752,7 +815,10 @@ def summary(plan: Plan, adoption: Optional[Adoption], *, dry_run: bool) -> str:
         lines += [f"    {entry}" for entry in adoption.baseline_added]
     for note in plan.notes:
         lines.append(f"  note: {note}")
-    lines.append(f"run its tests: ./pants test {plan.dest}::")
+    if plan.info.tree == "infra":
+        lines.append(f"check it: ./pants lint {plan.dest}::")
+    else:
+        lines.append(f"run its tests: ./pants test {plan.dest}::")
     return "\n".join(lines)
 
 
@@ -811,7 +877,7 @@ def main(argv: Sequence[str]) -> int:
                 + f"; total {total:.1f} s"
             )
             return 0
-    except (UsageError, SourceError, LayoutError, MetadataError) as error:
+    except (UsageError, SourceError, LayoutError, MetadataError, DeployError) as error:
         print(f"adopt: error: {error}", file=sys.stderr)
         return 2
     except StepError as error:  # git failed while planning: nothing was written yet
