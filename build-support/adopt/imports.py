@@ -19,6 +19,23 @@ from typing import Iterable, Mapping, Optional
 
 from adopt.requirements import Requirement, canonical_name
 
+# Standard-library modules of Python 2 that Python 3 renamed or removed. Code that still
+# supports both imports them behind a version check (six: `import StringIO`); they are no
+# third-party import, and no distribution provides them.
+PYTHON2_STDLIB = frozenset(
+    """
+    BaseHTTPServer CGIHTTPServer ConfigParser Cookie DocXMLRPCServer HTMLParser Queue
+    ScrolledText SimpleHTTPServer SimpleXMLRPCServer SocketServer StringIO Tix Tkinter UserDict
+    UserList UserString __builtin__ anydbm commands cPickle cStringIO cookielib copy_reg dbhash
+    dumbdbm exceptions gdbm htmlentitydefs httplib md5 markupbase repr robotparser sets sha
+    thread tkMessageBox ttk urllib2 urlparse whichdb xmlrpclib _winreg
+    """.split()
+)
+
+
+def is_python2_stdlib(module: str) -> bool:
+    return module.split(".")[0] in PYTHON2_STDLIB
+
 
 @dataclass(frozen=True)
 class ImportSite:
@@ -53,7 +70,7 @@ def third_party(
     sites: Iterable[ImportSite], first_party: Iterable[str]
 ) -> dict[str, list[ImportSite]]:
     """Top-level module -> where it is imported, for modules neither stdlib nor first-party."""
-    ours = set(first_party) | set(sys.stdlib_module_names) | {"__future__"}
+    ours = set(first_party) | set(sys.stdlib_module_names) | PYTHON2_STDLIB | {"__future__"}
     out: dict[str, list[ImportSite]] = {}
     for site in sites:
         if site.top not in ours and not site.top.startswith("_"):

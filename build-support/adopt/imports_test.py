@@ -5,6 +5,7 @@ from pathlib import Path
 from adopt.imports import (
     ImportSite,
     imports_of,
+    is_python2_stdlib,
     module_names,
     pants_default_module_mapping,
     promote_imported,
@@ -41,6 +42,13 @@ def test_imports_of_absolute_imports_only() -> None:
 def test_third_party_leaves_out_stdlib_and_first_party() -> None:
     sites = imports_of(SOURCE, "src/svc/app.py") + [ImportSite("svc.x", "tests/t.py", 1)]
     assert sorted(third_party(sites, ["svc"])) == ["aiobotocore", "botocore", "simplejson", "yaml"]
+
+
+def test_python2_standard_library_is_no_third_party_import() -> None:
+    """six imports StringIO behind a version check: no distribution provides it."""
+    text = "import sys\nif sys.version_info[0] == 2:\n    import StringIO\n    import urllib2.x\n"
+    assert third_party(imports_of(text, "src/six.py"), ["six"]) == {}
+    assert is_python2_stdlib("urllib2.request") and not is_python2_stdlib("requests")
 
 
 MAPPING = {"pyyaml": ("yaml",), "sentry-sdk": ("sentry_sdk",)}

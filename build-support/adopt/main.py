@@ -31,6 +31,7 @@ from adopt.imports import (
     ImportSite,
     Promotion,
     imports_of,
+    is_python2_stdlib,
     module_names,
     pants_default_module_mapping,
     promote_imported,
@@ -461,6 +462,7 @@ class Adoption:
         self.baseline_added: list[str] = []
         self.tailor_output = ""
         self.ignored_imports: dict[str, list[str]] = {}  # dest -> first-party run-time modules
+        self.python2_imports: list[str] = []  # Python 2 standard-library modules, ignored
         self.lock_moves: list[str] = []  # "idna 3.9 -> 3.20 (upgraded)"
         self.lock_added = 0
         self.found_in_lock: list[str] = []  # imports only the relocked lock could map
@@ -614,6 +616,14 @@ class Adoption:
         if not unowned:
             return
         own = {top: plan for plan in self.plans for top in plan.layout.top_level}
+        # Python 2's standard library (six: `import StringIO` behind a version check): no
+        # distribution provides it, and Pants cannot own it; ignored, and said so.
+        python2 = sorted({m.split(".")[0] for m in unowned if is_python2_stdlib(m)})
+        if python2:
+            self.python2_imports = python2
+            toml = self.repo / PANTS_TOML
+            toml.write_text(add_ignored_imports(_read(toml), python2, self.plans[0].dest))
+        unowned = [m for m in unowned if not is_python2_stdlib(m)]
         third = sorted({m for m in unowned if m.split(".")[0] not in own})
         for plan in self.plans:
             mine = [m for m in unowned if own.get(m.split(".")[0]) is plan]
@@ -811,6 +821,11 @@ def summary(plan: Plan, adoption: Optional[Adoption], *, dry_run: bool) -> str:
             f"  run-time-only imports of its own ignored ({PANTS_TOML} "
             f"[python-infer].ignored_unowned_imports): " + (", ".join(ignored) or "none")
         )
+        if adoption.python2_imports:
+            lines.append(
+                f"  Python 2 standard-library imports ignored ({PANTS_TOML} "
+                f"[python-infer].ignored_unowned_imports): {', '.join(adoption.python2_imports)}"
+            )
         lines.append(f"  baseline entries added: {len(adoption.baseline_added)}")
         lines += [f"    {entry}" for entry in adoption.baseline_added]
     for note in plan.notes:
