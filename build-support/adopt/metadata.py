@@ -24,7 +24,7 @@ import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, Optional
 
 from adopt.merge import Declared
 from adopt.requirements import (
@@ -168,15 +168,23 @@ def _group(groups: dict, name: str, seen: tuple[str, ...]) -> list[str]:
     return out
 
 
-def _read_setup_cfg(root: Path, meta: ProjectMetadata) -> None:
-    path = root / "setup.cfg"
+def _read_ini(root: Path, name: str, meta: ProjectMetadata) -> Optional[configparser.ConfigParser]:
+    """An INI file of the project (setup.cfg, tox.ini), or None (absent, or noted unreadable)."""
+    path = root / name
     if not path.is_file():
-        return
+        return None
     parser = configparser.ConfigParser(interpolation=None)
     try:
         parser.read_string(path.read_text(encoding="utf-8"))
     except (configparser.Error, UnicodeDecodeError) as error:
-        meta.notes.append(f"setup.cfg: not read: {error}")
+        meta.notes.append(f"{name}: not read: {error}")
+        return None
+    return parser
+
+
+def _read_setup_cfg(root: Path, meta: ProjectMetadata) -> None:
+    parser = _read_ini(root, "setup.cfg", meta)
+    if parser is None:
         return
     get = lambda section, key: parser.get(section, key, fallback="").strip()  # noqa: E731
     if not parser.has_section("metadata") and not parser.has_section("options"):
@@ -414,14 +422,8 @@ def _prefer(meta: ProjectMetadata, relative: str, root: Path) -> None:
 
 def _read_tox_deps(root: Path, meta: ProjectMetadata) -> None:
     """tox.ini `deps` of [testenv] (and [testenv:*]): test requirements, `-r` followed."""
-    path = root / "tox.ini"
-    if not path.is_file():
-        return
-    parser = configparser.ConfigParser(interpolation=None)
-    try:
-        parser.read_string(path.read_text(encoding="utf-8"))
-    except (configparser.Error, UnicodeDecodeError) as error:
-        meta.notes.append(f"tox.ini: not read: {error}")
+    parser = _read_ini(root, "tox.ini", meta)
+    if parser is None:
         return
     for section in parser.sections():
         if section != "testenv" and not section.startswith("testenv:"):
