@@ -266,7 +266,7 @@ def test_debian_tools_package(rule_runner: RuleRunner) -> None:
     [
         ("{}", "The `binaries` field of t:t is FrozenDict({}), but it must name at least one"),
         (
-            "{'skopeo': ['/usr/bin/skopeo']}",
+            "{'skopeo': ['/opt/tools/skopeo']}",
             "the program of 'skopeo' must be a relative path inside the packages",
         ),
         (

@@ -70,9 +70,13 @@ def test_errors_name_the_target_and_the_setting(
 
 def test_copy_argv() -> None:
     assert copy_argv(
-        "/usr/bin/skopeo", "svc/img", "latest", "h:1/p:latest", ["--dest-tls-verify=false"]
+        "__pantry_oci_tools/bin/skopeo",
+        "svc/img",
+        "latest",
+        "h:1/p:latest",
+        ["--dest-tls-verify=false"],
     ) == (
-        "/usr/bin/skopeo",
+        "__pantry_oci_tools/bin/skopeo",
         "copy",
         "--quiet",
         "--dest-tls-verify=false",
