@@ -7,7 +7,7 @@ See README's "One lockfile" section; the pure logic is in `lock_model`, `diff_ta
 
 from pantry.lockfile import consumed_requirements
 from pantry.lockfile.goals import export_constraints, lock_diff, lock_sync, lock_upgrade
-from pantry.lockfile.util_rules import git_revision, resolve_lock
+from pantry.lockfile.util_rules import git_revision, pex_lock_update, resolve_lock
 
 # Not a rule: wraps Pants' own lockfile check, once, when the backend loads (see its docstring).
 consumed_requirements.install()
@@ -17,6 +17,7 @@ def rules():
     return [
         *git_revision.rules(),
         *resolve_lock.rules(),
+        *pex_lock_update.rules(),
         *lock_diff.rules(),
         *lock_upgrade.rules(),
         *lock_sync.rules(),

@@ -31,7 +31,6 @@ import re
 
 from pantry.lockfile.diff_table import render_diff
 from pantry.lockfile.freshness import regenerate_command
-from pantry.lockfile.goals.lock_upgrade import LOCK_IN_SANDBOX
 from pantry.lockfile.lock_model import (
     diff_locks,
     normalize_name,
@@ -39,6 +38,7 @@ from pantry.lockfile.lock_model import (
     parse_requirement,
     split_header,
 )
+from pantry.lockfile.util_rules.pex_lock_update import PexLockUpdate, PexLockUpdateRequest
 from pantry.lockfile.util_rules.resolve_lock import (
     ResolveFreshness,
     ResolveFreshnessRequest,
@@ -278,34 +278,22 @@ async def lock_sync(
                 "lock with pex's lock update instead (it may move those pins)."
             )
     if new_body is None:
-        input_digest = await Get(
-            Digest, CreateDigest([FileContent(LOCK_IN_SANDBOX, body.encode("utf-8"))])
-        )
-        result = await Get(
-            FallibleProcessResult,
-            PexCliProcess(
-                subcommand=("lock", "update"),
-                extra_args=(
-                    *args.pex_args(),
-                    "--indent=2",
-                    *resolve_config.pex_args(),
-                    LOCK_IN_SANDBOX,
-                ),
-                additional_input_digest=input_digest,
-                output_files=(LOCK_IN_SANDBOX,),
+        updated = await Get(
+            PexLockUpdate,
+            PexLockUpdateRequest(
+                resolve=lock.resolve,
+                body=body,
+                selection=args.pex_args(),
                 description=f"Sync {lock.path} with its inputs ({args.describe()})",
-                cache_scope=ProcessCacheScope.PER_SESSION,
             ),
         )
-        if result.exit_code != 0:
+        if updated.body is None:
             console.print_stderr(
                 f"pex could not update {lock.path} (resolve `{lock.resolve}`) for "
-                f"{args.describe()}; the lockfile is unchanged. pex said:\n\n"
-                f"{result.stderr.decode('utf-8', 'replace')}"
+                f"{args.describe()}; the lockfile is unchanged. pex said:\n\n{updated.stderr}"
             )
             return LockSyncGoal(exit_code=1)
-        updated = await Get(DigestContents, Digest, result.output_digest)
-        new_body = updated[0].content.decode("utf-8")
+        new_body = updated.body
 
     new_metadata = dataclasses.replace(metadata, requirements=set(freshness.declared))
     new_text = new_metadata.add_header_to_lockfile(

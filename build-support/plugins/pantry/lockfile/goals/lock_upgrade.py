@@ -19,27 +19,20 @@ from pantry.lockfile.lock_model import (
     parse_requirement,
     split_header,
 )
+from pantry.lockfile.util_rules.pex_lock_update import PexLockUpdate, PexLockUpdateRequest
 from pantry.lockfile.util_rules.resolve_lock import (
     ResolveFreshness,
     ResolveFreshnessRequest,
     ResolveLock,
     ResolveLockRequest,
 )
-from pants.backend.python.util_rules.pex_cli import PexCliProcess
-from pants.backend.python.util_rules.pex_requirements import (
-    ResolvePexConfig,
-    ResolvePexConfigRequest,
-)
 from pants.engine.console import Console
-from pants.engine.fs import CreateDigest, Digest, DigestContents, FileContent, Workspace
+from pants.engine.fs import CreateDigest, Digest, FileContent, Workspace
 from pants.engine.goal import Goal, GoalSubsystem
-from pants.engine.process import FallibleProcessResult, ProcessCacheScope
 from pants.engine.rules import Get, MultiGet, collect_rules, goal_rule
 from pants.option.option_types import StrListOption, StrOption
 from pants.util.docutil import bin_name
 from pants.util.strutil import softwrap
-
-LOCK_IN_SANDBOX = "lock.json"
 
 
 class UnknownProjectError(Exception):
@@ -132,37 +125,24 @@ async def lock_upgrade(
     check_project_names(subsystem.projects, set(lock.projects), lock.path)
 
     header, body = split_header(lock.text)
-    input_digest, resolve_config = await MultiGet(
-        Get(Digest, CreateDigest([FileContent(LOCK_IN_SANDBOX, body.encode("utf-8"))])),
-        Get(ResolvePexConfig, ResolvePexConfigRequest(lock.resolve)),
-    )
     names = ", ".join(subsystem.projects)
-    result = await Get(
-        FallibleProcessResult,
-        PexCliProcess(
-            subcommand=("lock", "update"),
-            extra_args=(
-                *(f"--project={project}" for project in subsystem.projects),
-                "--indent=2",
-                *resolve_config.pex_args(),
-                LOCK_IN_SANDBOX,
-            ),
-            additional_input_digest=input_digest,
-            output_files=(LOCK_IN_SANDBOX,),
+    updated = await Get(
+        PexLockUpdate,
+        PexLockUpdateRequest(
+            resolve=lock.resolve,
+            body=body,
+            selection=tuple(f"--project={project}" for project in subsystem.projects),
             description=f"Upgrade {names} in {lock.path}",
-            # Like generate-lockfiles: always ask the index, never a cached answer.
-            cache_scope=ProcessCacheScope.PER_SESSION,
         ),
     )
-    if result.exit_code != 0:
+    if updated.body is None:
         console.print_stderr(
             f"pex could not upgrade {names} in {lock.path} (resolve `{lock.resolve}`); the "
-            f"lockfile is unchanged. pex said:\n\n{result.stderr.decode('utf-8', 'replace')}"
+            f"lockfile is unchanged. pex said:\n\n{updated.stderr}"
         )
         return LockUpgradeGoal(exit_code=1)
 
-    updated = await Get(DigestContents, Digest, result.output_digest)
-    new_text = header + updated[0].content.decode("utf-8")
+    new_text = header + updated.body
     new_projects = parse_lock(new_text, source=f"{lock.path} as pex updated it")
     diff = diff_locks(lock.projects, new_projects)
     if not diff.is_empty:

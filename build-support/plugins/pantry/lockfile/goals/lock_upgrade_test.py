@@ -22,7 +22,7 @@ from pantry.lockfile.conftest import (
 from pantry.lockfile.goals import lock_upgrade
 from pantry.lockfile.goals.lock_upgrade import LockUpgradeGoal, UnknownProjectError
 from pantry.lockfile.lock_model import split_header
-from pantry.lockfile.util_rules import resolve_lock
+from pantry.lockfile.util_rules import pex_lock_update, resolve_lock
 from pantry.lockfile.util_rules.resolve_lock import StaleLockfileError
 from pants.backend.python.util_rules.pex_cli import PexCliProcess
 from pants.engine.process import Process
@@ -74,6 +74,7 @@ def rule_runner() -> RuleRunner:
     rule_runner = RuleRunner(
         rules=[
             *lock_upgrade.rules(),
+            *pex_lock_update.rules(),
             *resolve_lock.rules(),
             *REQUIREMENTS_RULES,
             fake_pex_cli,

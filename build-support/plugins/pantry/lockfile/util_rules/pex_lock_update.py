@@ -1,0 +1,69 @@
+"""`pex3 lock update` of a resolve's lock body, for `lock-upgrade` and `lock-sync`.
+
+Both goals hand pex the lock without Pants' header, a selection (`--project=...`,
+`--replace-project=...`, `--delete-project=...`) and the resolve's index settings, and either
+get the updated body back or pex's own explanation of why it could not update.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pants.backend.python.util_rules.pex_cli import PexCliProcess
+from pants.backend.python.util_rules.pex_requirements import (
+    ResolvePexConfig,
+    ResolvePexConfigRequest,
+)
+from pants.engine.fs import CreateDigest, Digest, DigestContents, FileContent
+from pants.engine.process import FallibleProcessResult, ProcessCacheScope
+from pants.engine.rules import Get, MultiGet, collect_rules, rule
+
+LOCK_IN_SANDBOX = "lock.json"
+
+
+@dataclass(frozen=True)
+class PexLockUpdateRequest:
+    resolve: str
+    body: str  # the lock without Pants' header
+    selection: tuple[str, ...]
+    description: str
+
+
+@dataclass(frozen=True)
+class PexLockUpdate:
+    body: str | None  # None when pex could not update the lock; `stderr` says why
+    stderr: str
+
+
+@rule(desc="Update a lock with pex")
+async def pex_lock_update(request: PexLockUpdateRequest) -> PexLockUpdate:
+    input_digest, resolve_config = await MultiGet(
+        Get(Digest, CreateDigest([FileContent(LOCK_IN_SANDBOX, request.body.encode("utf-8"))])),
+        Get(ResolvePexConfig, ResolvePexConfigRequest(request.resolve)),
+    )
+    result = await Get(
+        FallibleProcessResult,
+        PexCliProcess(
+            subcommand=("lock", "update"),
+            extra_args=(
+                *request.selection,
+                "--indent=2",
+                *resolve_config.pex_args(),
+                LOCK_IN_SANDBOX,
+            ),
+            additional_input_digest=input_digest,
+            output_files=(LOCK_IN_SANDBOX,),
+            description=request.description,
+            # Like generate-lockfiles: always ask the index, never a cached answer.
+            cache_scope=ProcessCacheScope.PER_SESSION,
+        ),
+    )
+    stderr = result.stderr.decode("utf-8", "replace")
+    if result.exit_code != 0:
+        return PexLockUpdate(body=None, stderr=stderr)
+    updated = await Get(DigestContents, Digest, result.output_digest)
+    return PexLockUpdate(body=updated[0].content.decode("utf-8"), stderr=stderr)
+
+
+def rules():
+    return collect_rules()
