@@ -69,19 +69,60 @@ def write_layer(layer: Layer, out: str, extra: dict | None = None) -> None:
         json.dump({**layer.metadata(), **(extra or {})}, f, sort_keys=True)
 
 
-def download(pin: Pin, apt_get: str, pins_path: str) -> bytes:
+class Apt:
+    """`apt-get download` from the host's apt sources. A fresh machine's package lists may be
+    missing or older than our pins: then the lists are fetched once into a private directory
+    (`apt-get update` with Dir::State::Lists redirected) and the download retried. The host's
+    own apt state is never written; what is downloaded is checked against its sha256 anyway."""
+
+    def __init__(self, apt_get: str) -> None:
+        self.apt_get = apt_get
+        self.options: list[str] = []  # empty: the host's lists
+
+    def download(self, spec: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [self.apt_get, *self.options, "download", "-q", spec],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+
+    def use_private_lists(self) -> bool:
+        """Fetch the package lists into ./.apt (once); False if that was done or failed."""
+        if self.options:
+            return False
+        private = os.path.abspath(".apt")
+        for sub in ("lists/partial", "cache/archives/partial"):
+            os.makedirs(os.path.join(private, sub), exist_ok=True)
+        options = [
+            f"-oDir::State::Lists={private}/lists",
+            f"-oDir::Cache={private}/cache",
+            "-oDebug::NoLocking=1",
+        ]
+        if os.geteuid() == 0:  # else apt drops to `_apt`, which cannot write our directory
+            options.append("-oAPT::Sandbox::User=root")
+        update = subprocess.run(
+            [self.apt_get, *options, "update", "-qq"], capture_output=True, text=True, check=False
+        )
+        if update.returncode != 0:
+            return False
+        self.options = options
+        return True
+
+
+def download(pin: Pin, apt: Apt, pins_path: str) -> bytes:
     before = set(glob.glob(f"{pin.name}_*.deb"))
-    result = subprocess.run(
-        [apt_get, "download", "-q", pin.spec], capture_output=True, text=True, check=False
-    )
+    result = apt.download(pin.spec)
+    if result.returncode != 0 and apt.use_private_lists():
+        result = apt.download(pin.spec)
     after = set(glob.glob(f"{pin.name}_*.deb")) - before
     if result.returncode != 0 or len(after) != 1:
         detail = (result.stderr or result.stdout).strip().splitlines()
         raise ToolError(
             f"{pins_path}: `apt-get download {pin.spec}` failed: "
-            f"{detail[-1] if detail else 'no .deb written'}. The pinned version may no longer "
-            f"be available from this host's apt sources (try `apt-get update`), or "
-            + REPIN_HINT.format(path=pins_path)
+            f"{detail[-1] if detail else 'no .deb written'}. The pinned version is no longer "
+            f"available from this host's apt sources (their package lists were refreshed too), "
+            f"or " + REPIN_HINT.format(path=pins_path)
         )
     (name,) = after
     with open(name, "rb") as f:
@@ -99,7 +140,8 @@ def download(pin: Pin, apt_get: str, pins_path: str) -> bytes:
 def base_layer(args: argparse.Namespace) -> None:
     with open(args.pins) as f:
         pins = parse_pins(f.read(), args.pins_path or args.pins)
-    debs = [download(pin, args.apt_get, args.pins_path or args.pins) for pin in pins]
+    apt = Apt(args.apt_get)
+    debs = [download(pin, apt, args.pins_path or args.pins) for pin in pins]
     try:
         entries = base_root_fs(debs, user=args.user, uid=args.uid)
     except DebError as e:
@@ -139,7 +181,8 @@ def tools(args: argparse.Namespace) -> None:
     with open(args.pins) as f:
         pins = parse_pins(f.read(), where)
     binaries = json.loads(args.binaries)
-    debs = [download(pin, args.apt_get, where) for pin in pins]
+    apt = Apt(args.apt_get)
+    debs = [download(pin, apt, where) for pin in pins]
     try:
         entries = tools_tree(debs, binaries, where)
     except DebError as e:

@@ -16,20 +16,29 @@ DEB = make_deb({"usr/bin/python3.11": b"ELF"})
 GOOD = hashlib.sha256(DEB).hexdigest()
 
 
-@pytest.fixture
-def fake_apt_get(tmp_path: Path) -> str:
-    """`apt-get download NAME=VERSION` that knows one package, `tiny=1.0`."""
+def write_fake_apt_get(tmp_path: Path, known_without_update: bool) -> str:
+    """`apt-get [-oDir::State::Lists=DIR ...] download NAME=VERSION` that knows one package,
+    `tiny=1.0`: always, or (a fresh machine's stale lists) only after `update` into DIR."""
     (tmp_path / "tiny.deb").write_bytes(DEB)
     script = tmp_path / "apt-get"
     script.write_text(
         "#!/bin/sh\n"
-        'for spec; do case "$spec" in\n'
-        f"  tiny=1.0) cp {tmp_path}/tiny.deb tiny_1.0_all.deb ;;\n"
-        "  *=*) echo \"E: Version '${spec#*=}' for '${spec%%=*}' was not found\" >&2; exit 100 ;;\n"
+        f"known={'yes' if known_without_update else 'no'} lists=''\n"
+        'for arg; do case "$arg" in\n'
+        "  -oDir::State::Lists=*) lists=${arg#*=}; [ -f $lists/fresh ] && known=yes ;;\n"
+        '  update) [ -n "$lists" ] && touch $lists/fresh; exit 0 ;;\n'
+        f"  tiny=1.0) [ $known = yes ] && cp {tmp_path}/tiny.deb tiny_1.0_all.deb && exit 0 ;;\n"
         "esac; done\n"
+        'spec=$(echo "$@" | tr " " "\\n" | grep -v "^-" | tail -1)\n'
+        "echo \"E: Version '${spec#*=}' for '${spec%%=*}' was not found\" >&2; exit 100\n"
     )
     script.chmod(script.stat().st_mode | stat.S_IXUSR)
     return str(script)
+
+
+@pytest.fixture
+def fake_apt_get(tmp_path: Path) -> str:
+    return write_fake_apt_get(tmp_path, known_without_update=True)
 
 
 def run(tmp_path: Path, apt_get: str, pins: str, capsys) -> tuple[int, str]:
@@ -86,7 +95,15 @@ def test_missing_version_names_package_and_fix(tmp_path: Path, fake_apt_get: str
         "error: ext/base/packages.lock: `apt-get download tiny=0.9` failed: "
         "E: Version '0.9' for 'tiny' was not found."
     )
-    assert "try `apt-get update`), or re-pin with" in err
+    assert "(their package lists were refreshed too), or re-pin with" in err
+
+
+def test_stale_host_lists_are_refreshed_privately(tmp_path: Path, capsys) -> None:
+    """A fresh machine whose package lists predate the pin: lists fetched into the sandbox."""
+    apt_get = write_fake_apt_get(tmp_path, known_without_update=False)
+    code, err = run(tmp_path, apt_get, f"tiny 1.0 {GOOD}\n", capsys)
+    assert (code, err) == (0, "")
+    assert (tmp_path / "work/.apt/lists/fresh").is_file()  # private, not the host's lists
 
 
 def test_bad_pins_file_is_a_message_not_a_traceback(tmp_path, fake_apt_get, capsys) -> None:
