@@ -64,15 +64,19 @@ def environment() -> dict[str, str]:
     return launcher_env(**IDENTITY)
 
 
-def git(cwd: Path, *args: str) -> str:
+def run(
+    cwd: Path, argv: list[str], timeout: float | None = None
+) -> subprocess.CompletedProcess[str]:
+    """`argv` in `cwd` with the test's environment, output captured as text."""
     return subprocess.run(
-        ["git", "-c", "init.defaultBranch=main", *args],
-        cwd=cwd,
-        env=environment(),
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
+        argv, cwd=cwd, env=environment(), capture_output=True, text=True, timeout=timeout
+    )
+
+
+def git(cwd: Path, *args: str) -> str:
+    result = run(cwd, ["git", "-c", "init.defaultBranch=main", *args])
+    result.check_returncode()
+    return result.stdout
 
 
 def write(root: Path, files: dict[str, str]) -> Path:
@@ -101,25 +105,12 @@ def sdist(directory: Path, name: str, files: dict[str, str]) -> Path:
 
 
 def adopt(repo: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        ["build-support/bin/adopt", *args],
-        cwd=repo,
-        env=environment(),
-        capture_output=True,
-        text=True,
-        timeout=ADOPT_TIMEOUT,
-    )
+    return run(repo, ["build-support/bin/adopt", *args], timeout=ADOPT_TIMEOUT)
 
 
 def pants(repo: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        ["./pants", "--no-pantsd", "--no-watch-filesystem", *args],
-        cwd=repo,
-        env=environment(),
-        capture_output=True,
-        text=True,
-        timeout=PANTS_TIMEOUT,
-    )
+    argv = ["./pants", "--no-pantsd", "--no-watch-filesystem", *args]
+    return run(repo, argv, timeout=PANTS_TIMEOUT)
 
 
 def adopted(repo: Path, *args: str) -> str:
