@@ -62,6 +62,8 @@ from pants.option.option_types import StrOption
 from pants.util.docutil import bin_name
 from pants.util.strutil import softwrap
 
+PINS_FILE = "__pins.txt"
+
 
 class LockSyncSubsystem(GoalSubsystem):
     name = "lock-sync"
@@ -246,8 +248,23 @@ async def lock_sync(
         released: set[str] = set()
         for _ in range(6):  # each retry releases what pip or the merge names as in the way
             pins = {name: v for name, v in versions.items() if name not in released}
-            created = await _lock_added(
-                args, sorted(released), pins, metadata, resolve_config, python_setup, lock
+            constraints = await Get(
+                Digest,
+                CreateDigest([FileContent(PINS_FILE, constraints_text(pins).encode("utf-8"))]),
+            )
+            # The Get is in the rule body: Pants finds a rule's Gets there, not in helpers.
+            created = await Get(
+                FallibleProcessResult,
+                PexCliProcess,
+                lock_added_process(
+                    args,
+                    sorted(released),
+                    constraints,
+                    metadata,
+                    resolve_config,
+                    python_setup,
+                    lock,
+                ),
             )
             if created.exit_code == 0:
                 added = await Get(DigestContents, Digest, created.output_digest)
@@ -313,49 +330,43 @@ async def lock_sync(
     return LockSyncGoal(exit_code=0)
 
 
-async def _lock_added(
+def lock_added_process(
     args: SyncArgs,
     released: list[str],
-    pins: dict[str, str],
+    constraints: Digest,
     metadata: PythonLockfileMetadata,
     resolve_config: ResolvePexConfig,
     python_setup: PythonSetup,
     lock: ResolveLock,
-) -> FallibleProcessResult:
+) -> PexCliProcess:
     """`pex3 lock create` of the added requirements (and the `released` projects, so that they
-    can move), `pins` as constraints."""
-    constraints = await Get(
-        Digest, CreateDigest([FileContent("__pins.txt", constraints_text(pins).encode("utf-8"))])
-    )
-    return await Get(
-        FallibleProcessResult,
-        PexCliProcess(
-            subcommand=("lock", "create"),
-            extra_args=(
-                "--output=added.json",
-                "--no-emit-warnings",
-                # As Pants' generate-lockfiles makes the lock (so the merge is one lock).
-                "--style=universal",
-                "--pip-version",
-                python_setup.pip_version.value,
-                "--resolver-version",
-                "pip-2020-resolver",
-                "--target-system",
-                "linux",
-                "--target-system",
-                "mac",
-                "--indent=2",
-                *resolve_config.pex_args(),
-                "--constraints=__pins.txt",
-                *metadata.valid_for_interpreter_constraints.generate_pex_arg_list(),
-                *args.add,
-                *released,
-            ),
-            additional_input_digest=constraints,
-            output_files=("added.json",),
-            description=f"Lock only the new requirements of {lock.path} ({args.describe()})",
-            cache_scope=ProcessCacheScope.PER_SESSION,
+    can move), the locked versions in `constraints` (PINS_FILE) as constraints."""
+    return PexCliProcess(
+        subcommand=("lock", "create"),
+        extra_args=(
+            "--output=added.json",
+            "--no-emit-warnings",
+            # As Pants' generate-lockfiles makes the lock (so the merge is one lock).
+            "--style=universal",
+            "--pip-version",
+            python_setup.pip_version.value,
+            "--resolver-version",
+            "pip-2020-resolver",
+            "--target-system",
+            "linux",
+            "--target-system",
+            "mac",
+            "--indent=2",
+            *resolve_config.pex_args(),
+            f"--constraints={PINS_FILE}",
+            *metadata.valid_for_interpreter_constraints.generate_pex_arg_list(),
+            *args.add,
+            *released,
         ),
+        additional_input_digest=constraints,
+        output_files=("added.json",),
+        description=f"Lock only the new requirements of {lock.path} ({args.describe()})",
+        cache_scope=ProcessCacheScope.PER_SESSION,
     )
 
 
