@@ -235,7 +235,12 @@ def build_pex_pex(
                 str(built),
                 "--python-shebang=/usr/bin/env python",
             ],
-            {**env, "PEX_ROOT": str(work / "pex-root")},
+            # pex writes its default PEX_ROOT (from XDG_CACHE_HOME) into the PEX it builds:
+            # the pinned hash holds for the default, so a user's XDG_CACHE_HOME must not leak.
+            {
+                **{k: v for k, v in env.items() if k != "XDG_CACHE_HOME"},
+                "PEX_ROOT": str(work / "pex-root"),
+            },
             what="building the pex PEX",
             hint="",
         )

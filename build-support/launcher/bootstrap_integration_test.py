@@ -12,7 +12,15 @@ import sys
 from pathlib import Path
 
 import pytest
-from launcher.bootstrap import BootstrapError, PexPin, build_pex_pex, clean_environment, pip_install
+from launcher.bootstrap import (
+    BootstrapError,
+    PexPin,
+    build_pex_pex,
+    clean_environment,
+    file_sha256,
+    pip_install,
+    read_pex_pin,
+)
 
 PEX_REQUIREMENTS = Path("build-support/launcher/pex-requirements.txt")
 # The test runs in a venv without pip; the interpreter it was made from has pip.
@@ -47,3 +55,14 @@ def test_a_tampered_pex_pin_is_refused_and_nothing_is_cached(tmp_path: Path, env
     message = str(error.value)
     assert "but pants.toml [pex-cli].known_versions pins " + "f" * 64 in message
     assert not (tmp_path / "pex").exists()
+
+
+def test_the_pinned_pex_builds_whatever_the_users_xdg_cache_home(tmp_path: Path, env) -> None:
+    """pex records its default PEX_ROOT (under XDG_CACHE_HOME) in the PEX it builds; a user
+    with XDG_CACHE_HOME set must still get the pinned bytes."""
+    pin = read_pex_pin(Path("pants.toml"))
+    env = {**env, "XDG_CACHE_HOME": str(tmp_path / "a-users-own-cache-directory")}
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    built = build_pex_pex(str(BASE_PYTHON), cache, PEX_REQUIREMENTS, pin, env)
+    assert (file_sha256(built), built.stat().st_size) == (pin.sha256, pin.length)
