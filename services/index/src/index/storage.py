@@ -27,6 +27,8 @@ from simplerepo import InvalidDistributionFilename, parse_distribution_filename
 logger = logging.getLogger(__name__)
 
 METADATA_SUFFIX = ".metadata"
+# POSIX file systems' usual limit on one name, in bytes, when the file system does not say.
+DEFAULT_NAME_MAX = 255
 _CHUNK = 1 << 16
 # How long a directory scan is reused while the directory itself looks unchanged.
 SCAN_TTL = 1.0
@@ -42,6 +44,15 @@ class AlreadyExists(Exception):
     def __init__(self, filename: str) -> None:
         self.filename = filename
         super().__init__(f"{filename!r} already exists on this index; files are never replaced")
+
+
+def name_max(directory: Path) -> int:
+    """The longest file name, in bytes, that `directory`'s file system can hold."""
+    try:
+        limit = os.pathconf(directory, "PC_NAME_MAX")
+    except (OSError, ValueError):
+        return DEFAULT_NAME_MAX
+    return limit if limit > 0 else DEFAULT_NAME_MAX
 
 
 class PendingFile:
@@ -98,17 +109,22 @@ class StoredFile:
 class Storage:
     """Distributions directly inside `root`; rescanned on every call, hashes cached.
 
-    Files whose names do not parse are skipped with one warning per version
-    of the file. Only the top level is scanned: URLs use bare filenames.
+    Files whose names do not parse, or that cannot be read, are skipped with one warning per
+    version of the file (or per error): one bad file never hides the others. Only the top
+    level is scanned: URLs use bare filenames.
     """
 
     def __init__(self, root: Path) -> None:
         self.root = root
+        self.name_max = name_max(root)
+        # A distribution's name plus METADATA_SUFFIX must fit, or its metadata file cannot
+        # exist (and looking it up fails with ENAMETOOLONG rather than "not found").
+        self.max_filename_bytes = self.name_max - len(METADATA_SUFFIX)
         self._lock = threading.Lock()
         self._publish_lock = threading.Lock()
         # (path, mtime_ns, size) -> sha256; a changed file gets a new key.
         self._digests: dict[tuple[str, int, int], str] = {}
-        self._warned: set[tuple[str, int, int]] = set()
+        self._warned: set[tuple[object, ...]] = set()
         self._files: dict[tuple[str, int, int, tuple[int, int] | None], StoredFile] = {}
         # (directory mtime_ns, monotonic time, result) of the last scan.
         self._scanned: tuple[int, float, dict[str, list[StoredFile]]] | None = None
@@ -128,8 +144,7 @@ class Storage:
             self._digests[key] = digest
         return digest
 
-    def _warn_once(self, path: Path, stat: os.stat_result, error: Exception) -> None:
-        key = (str(path), stat.st_mtime_ns, stat.st_size)
+    def _warn_once(self, path: Path, key: tuple[object, ...], error: Exception) -> None:
         with self._lock:
             first = key not in self._warned
             self._warned.add(key)
@@ -141,6 +156,10 @@ class Storage:
             return self._read(path)
         except FileNotFoundError:
             # Removed or renamed (e.g. by an uploader) while we looked at it.
+            return None
+        except OSError as e:
+            # Unreadable, or a name too long for its metadata file's name to be looked up.
+            self._warn_once(path, (str(path), e.errno), e)
             return None
 
     def _read(self, path: Path) -> StoredFile | None:
@@ -166,7 +185,7 @@ class Storage:
         try:
             project, version = parse_distribution_filename(path.name)
         except InvalidDistributionFilename as e:
-            self._warn_once(path, stat, e)
+            self._warn_once(path, (str(path), stat.st_mtime_ns, stat.st_size), e)
             return None
         metadata_sha256 = requires_python = None
         if meta_stat is not None:
@@ -297,4 +316,8 @@ class Storage:
         ):
             return None
         path = self.root / filename
-        return self._stored(path) if path.is_file() else None
+        try:
+            is_file = path.is_file()
+        except OSError:  # e.g. a name longer than any file can have
+            return None
+        return self._stored(path) if is_file else None

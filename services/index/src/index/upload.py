@@ -7,7 +7,8 @@ A request is refused, with nothing written, unless all of this holds, checked in
 2. it announces a Content-Length (411) no larger than the size limit (413);
 3. the body is well-formed multipart/form-data (400) with `:action=file_upload` and one
    `content` file whose name is a valid distribution filename (400, which also refuses
-   anything with a path in it) not yet on the index, under this or an equivalent name such
+   anything with a path in it, and a name too long to store beside its `.metadata` file)
+   not yet on the index, under this or an equivalent name such
    as a differently-cased wheel or the release's other sdist (409);
 4. the `name`/`version` fields match the filename, the `sha256_digest` and
    `blake2_256_digest` fields (when sent) match the bytes, and the bytes are the kind of
@@ -46,7 +47,6 @@ TOKEN_USERNAME = "__token__"
 DEFAULT_MAX_UPLOAD_SIZE = 100 * 1024 * 1024
 MAX_FIELD_BYTES = 1024 * 1024
 MAX_FIELDS = 1000
-MAX_FILENAME_LENGTH = 255
 # A refused request's unread body is read and dropped up to this size, so that the client,
 # still sending, gets to read the refusal instead of a connection reset. Larger bodies are
 # cut off.
@@ -162,21 +162,31 @@ def content_length(environ: Mapping[str, Any], limit: int) -> int:
     return length
 
 
-def check_filename(filename: str) -> tuple[str, str]:
-    """(normalized project, version) of an uploaded filename; Refused(400) if unsafe."""
+def check_filename(filename: str, storage: Storage) -> tuple[str, str]:
+    """(normalized project, version) of an uploaded filename; Refused(400) if unsafe.
+
+    The name must also fit `storage`'s file system with METADATA_SUFFIX added.
+    """
     if (
         not filename
         or filename in (".", "..")
         or filename.startswith(".")
         or any(c in filename for c in "/\\\x00")
         or any(ord(c) < 0x20 or ord(c) == 0x7F for c in filename)
-        or len(filename.encode("utf-8")) > MAX_FILENAME_LENGTH
         or filename.endswith(METADATA_SUFFIX)
     ):
         raise Refused(
             400,
             f"invalid filename {filename!r}: expected a plain file name such as"
             " 'example_pkg-1.0-py3-none-any.whl' or 'example_pkg-1.0.tar.gz'",
+        )
+    size = len(filename.encode("utf-8"))
+    if size > storage.max_filename_bytes:
+        raise Refused(
+            400,
+            f"invalid filename {filename!r}: {size} bytes long; this index takes at most"
+            f" {storage.max_filename_bytes} (the file system allows {storage.name_max} bytes"
+            f" per name, and the index adds {METADATA_SUFFIX!r} to a distribution's name)",
         )
     try:
         return parse_distribution_filename(filename)
@@ -301,7 +311,7 @@ class Uploader:
                 received.pending.discard()  # a no-op once published
 
     def _stream(self, filename: str, chunks: Iterator[bytes]) -> _Received:
-        project, version = check_filename(filename)
+        project, version = check_filename(filename, self.storage)
         if self.storage.exists(filename):
             raise Refused(
                 409, f"{filename!r} already exists on this index; files are never replaced"

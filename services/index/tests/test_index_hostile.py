@@ -1,0 +1,165 @@
+"""Hostile uploads and slow clients against a real server on 127.0.0.1 (issue 17's defects).
+
+Every test talks HTTP over a real socket to `make_server`, the server `python -m index`
+runs, in a thread of this process; requests that no HTTP library would send are written
+byte by byte.
+"""
+
+from __future__ import annotations
+
+import http.client
+import socket
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from feature_flags import Flags
+from index.app import IndexApp
+from index.cli import ThreadingWSGIServer, make_server
+from index.storage import Storage
+from index.upload import Uploader, UploadSettings
+from index_test_support import (
+    BOUNDARY,
+    basic_auth,
+    make_sdist,
+    make_wheel,
+    multipart,
+    upload_fields,
+)
+
+CONTENT_TYPE = f"multipart/form-data; boundary={BOUNDARY}"
+SDIST_NAME, SDIST = make_sdist("existing", "2.0")
+
+
+@pytest.fixture
+def data(tmp_path: Path) -> Path:
+    path = tmp_path / "data"
+    path.mkdir()
+    (path / SDIST_NAME).write_bytes(SDIST)
+    return path
+
+
+def serve(data: Path, **server_options: int) -> Iterator[ThreadingWSGIServer]:
+    storage = Storage(data)
+    app = IndexApp(
+        storage,
+        Flags.from_sources(environ={}),
+        Uploader(storage, UploadSettings("s3cret-upload-token", 1 << 22)),
+    )
+    httpd = make_server("127.0.0.1", 0, app, **server_options)
+    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05})
+    thread.start()
+    try:
+        yield httpd
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+        thread.join(timeout=30)
+
+
+@pytest.fixture
+def port(data: Path) -> Iterator[int]:
+    for httpd in serve(data):
+        yield httpd.server_port
+
+
+def request(
+    port: int, method: str, path: str, body: bytes = b"", headers: dict[str, str] | None = None
+) -> tuple[int, str]:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        conn.request(method, path, body, headers or {})
+        response = conn.getresponse()
+        return response.status, response.read().decode("utf-8", "replace")
+    finally:
+        conn.close()
+
+
+def status_of(port: int, path: str) -> int:
+    """The status of GET `path`, or 0 if the server turned the connection away unanswered."""
+    try:
+        return request(port, "GET", path)[0]
+    except (OSError, http.client.HTTPException):
+        return 0
+
+
+def upload(port: int, body: bytes) -> tuple[int, str]:
+    headers = {"Content-Type": CONTENT_TYPE, "Authorization": basic_auth()}
+    return request(port, "POST", "/legacy/", body, headers)
+
+
+def upload_body(filename: str, data: bytes, project: str) -> bytes:
+    return multipart(upload_fields(project, "1.0", data), [("content", filename, data)])
+
+
+def raw_exchange(port: int, head: bytes, body: bytes = b"", wait: float = 10.0) -> bytes:
+    """Send `head` and `body` as they are; everything the server answers until it closes."""
+    with socket.create_connection(("127.0.0.1", port), timeout=wait) as sock:
+        sock.sendall(head + body)
+        answer = b""
+        while chunk := sock.recv(1 << 16):
+            answer += chunk
+        return answer
+
+
+def raw_post(port: int, body: bytes, *headers: str, length: str | None = None) -> bytes:
+    lines = [
+        "POST /legacy/ HTTP/1.1",
+        "Host: index",
+        f"Content-Type: {CONTENT_TYPE}",
+        f"Authorization: {basic_auth()}",
+        f"Content-Length: {len(body) if length is None else length}",
+        *headers,
+    ]
+    # Header bytes are latin-1 (RFC 9110), as the server decodes them.
+    return raw_exchange(port, ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1"), body)
+
+
+def files_in(data: Path) -> list[str]:
+    return sorted(p.name for p in data.iterdir())
+
+
+# --- defect 1: derived file names beyond the file system's 255-byte limit ---------------------
+
+
+def long_wheel() -> tuple[str, bytes]:
+    """A valid wheel whose name fits the limit but whose `.metadata` file would not."""
+    filename, wheel = make_wheel("w" * 230, "1.0")
+    assert 246 < len(filename) <= 255
+    return filename, wheel
+
+
+@pytest.mark.parametrize(
+    "filename, content",
+    [
+        pytest.param("a" * 236 + "-1.0.tar.gz", b"\x1f\x8b" + b"0" * 20, id="sdist-247"),
+        pytest.param(*long_wheel(), id="wheel-250"),
+    ],
+)
+def test_a_filename_whose_metadata_file_cannot_exist_is_refused(
+    port: int, data: Path, filename: str, content: bytes
+) -> None:
+    before = files_in(data)
+    project = filename.split("-")[0]
+    status, text = upload(port, upload_body(filename, content, project))
+    assert (status, text) == (
+        400,
+        f"invalid filename {filename!r}: {len(filename)} bytes long; this index takes at most"
+        " 246 (the file system allows 255 bytes per name, and the index adds '.metadata' to"
+        " a distribution's name)\n",
+    )
+    assert files_in(data) == before
+    status, page = request(port, "GET", "/simple/")
+    assert status == 200 and "existing" in page
+
+
+def test_a_file_that_cannot_be_read_never_hides_the_others(port: int, data: Path) -> None:
+    # Put there by hand, or by a version of the index that did not refuse such names.
+    (data / ("a" * 236 + "-1.0.tar.gz")).write_bytes(b"sdist")
+    assert request(port, "GET", "/simple/")[0] == 200
+    status, page = request(port, "GET", "/simple/existing/")
+    assert status == 200 and SDIST_NAME in page
+    assert request(port, "GET", f"/files/{SDIST_NAME}")[0] == 200
+    # A name longer than any file can have is simply not there.
+    assert request(port, "GET", "/files/" + "b" * 300 + "-1.0.tar.gz")[0] == 404
