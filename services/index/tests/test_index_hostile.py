@@ -8,8 +8,12 @@ byte by byte.
 from __future__ import annotations
 
 import http.client
+import io
+import os
 import socket
 import threading
+import time
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -163,3 +167,52 @@ def test_a_file_that_cannot_be_read_never_hides_the_others(port: int, data: Path
     assert request(port, "GET", f"/files/{SDIST_NAME}")[0] == 200
     # A name longer than any file can have is simply not there.
     assert request(port, "GET", "/files/" + "b" * 300 + "-1.0.tar.gz")[0] == 404
+
+
+# --- defect 2: equivalent filenames uploaded at the same time ---------------------------------
+
+
+def big_zip() -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr("race-1.0/PKG-INFO", os.urandom(300_000))
+    return buf.getvalue()
+
+
+def test_of_two_equivalent_uploads_at_once_exactly_one_wins(port: int, data: Path) -> None:
+    wheel_name, wheel = make_wheel("wrace0", "1.0", os.urandom(300_000))
+    for uploads in [
+        [("race-1.0.tar.gz", b"\x1f\x8b" + os.urandom(300_000)), ("race-1.0.zip", big_zip())],
+        [(wheel_name, wheel), ("W" + wheel_name[1:], wheel)],
+    ]:
+        project = uploads[0][0].split("-")[0]
+        bodies = [upload_body(name, content, project) for name, content in uploads]
+        socks = []
+        for body in bodies:
+            sock = socket.create_connection(("127.0.0.1", port), timeout=30)
+            socks.append(sock)
+            sock.sendall(
+                f"POST /legacy/ HTTP/1.1\r\nHost: index\r\nContent-Type: {CONTENT_TYPE}\r\n"
+                f"Authorization: {basic_auth()}\r\nContent-Length: {len(body)}\r\n\r\n".encode()
+                + body[:200_000]
+            )
+        # Both have passed every check made before the file streams in.
+        deadline = time.monotonic() + 20
+        while len([p for p in data.iterdir() if p.name.startswith(".upload-")]) < 2:
+            assert time.monotonic() < deadline, files_in(data)
+            time.sleep(0.01)
+        for sock, body in zip(socks, bodies):
+            sock.sendall(body[200_000:])
+        answers = []
+        for sock in socks:
+            with sock:
+                answer = b""
+                while chunk := sock.recv(1 << 16):
+                    answer += chunk
+                answers.append(answer.split(b" ", 2)[1])
+        assert sorted(answers) == [b"200", b"409"]
+        names = [name for name, _ in uploads]
+        stored = [name for name in files_in(data) if name in names]
+        assert len(stored) == 1, stored
+        _, page = request(port, "GET", f"/simple/{project}/")
+        assert sum(name in page for name in names) == 1

@@ -3,7 +3,10 @@
 A new file is written under a hidden temporary name in the same directory, flushed to disk,
 then hard-linked to its final name: the link is atomic and fails if the name exists, so a
 reader never sees a partial file, an existing file is never overwritten, and concurrent
-uploads of different files never interfere. A process killed mid-upload leaves only a
+uploads of different files never interfere. Publishing holds a lock (a thread lock, and
+`flock` on the directory for other processes serving it) while it checks that no equivalent
+name is taken (`Demo-1.0.zip` for `demo-1.0.tar.gz`) and links, so of two equivalent
+uploads exactly one wins. A process killed mid-upload leaves only a
 hidden `.upload-*.part` file, which is never served and is removed at the next start.
 """
 
@@ -11,18 +14,21 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import fcntl
 import hashlib
 import logging
 import os
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from email.parser import HeaderParser
 from pathlib import Path
 from stat import S_ISREG
 
-from simplerepo import InvalidDistributionFilename, parse_distribution_filename
+from index.dists import release_file_key
+from simplerepo import InvalidDistributionFilename, normalize_name, parse_distribution_filename
 
 logger = logging.getLogger(__name__)
 
@@ -39,11 +45,19 @@ _NO_LINK_ERRNOS = {errno.EPERM, errno.EOPNOTSUPP, errno.ENOTSUP, errno.EMLINK, e
 
 
 class AlreadyExists(Exception):
-    """A distribution with this filename is already stored; it is never overwritten."""
+    """`existing` is stored and is `filename`, or the same file to an installer; never replaced."""
 
-    def __init__(self, filename: str) -> None:
+    def __init__(self, filename: str, existing: str | None = None) -> None:
         self.filename = filename
-        super().__init__(f"{filename!r} already exists on this index; files are never replaced")
+        self.existing = existing or filename
+        if self.existing == filename:
+            message = f"{filename!r} already exists on this index; files are never replaced"
+        else:
+            message = (
+                f"{self.existing!r} already exists on this index and is the same release file"
+                f" as {filename!r} to an installer; files are never replaced"
+            )
+        super().__init__(message)
 
 
 def name_max(directory: Path) -> int:
@@ -236,41 +250,90 @@ class Storage:
         """A new hidden temporary file to write an upload into."""
         return PendingFile(self.root)
 
-    def exists(self, filename: str) -> bool:
-        """Whether `filename` (a plain file name) is taken in the data directory."""
-        return os.path.lexists(self.root / filename)
+    def conflict(self, filename: str) -> str | None:
+        """The stored file that `filename` (a valid distribution filename) would clash with.
+
+        That is `filename` itself, or a name an installer takes for the same file: a wheel
+        with the same name, version, build and tags however spelled, or the release's other
+        sdist. None if there is none. Reads the directory itself, not the cached scan.
+        """
+        if os.path.lexists(self.root / filename):
+            return filename
+        key = release_file_key(filename)
+        prefix = key[1] + "-"
+        with os.scandir(self.root) as entries:
+            names = sorted(e.name for e in entries)
+        for name in names:
+            if name.startswith(".") or name.endswith(METADATA_SUFFIX):
+                continue
+            if not normalize_name(name).startswith(prefix):
+                continue  # another project: cheap to rule out, unlike parsing every name
+            try:
+                if release_file_key(name) == key:
+                    return name
+            except ValueError:  # not a distribution filename: never served either
+                continue
+        return None
 
     def publish(self, pending: PendingFile, filename: str, metadata: bytes | None = None) -> None:
         """Give `pending` its final name, atomically; raises AlreadyExists if it is taken.
 
+        Taken means `conflict(filename)` finds a file, checked under the publishing lock.
         `metadata` (a wheel's METADATA) becomes the PEP 658 `<filename>.metadata` file,
-        written the same way just after the distribution appears.
+        written first, so the distribution never appears without it.
         """
         pending.close()
         final = self.root / filename
+        metadata_path = final.with_name(filename + METADATA_SUFFIX)
         digest = pending.digest.hexdigest()
         os.chmod(pending.path, 0o644)
         try:
-            self._link(pending.path, final)
+            with self._publishing():
+                existing = self.conflict(filename)
+                if existing is not None:
+                    raise AlreadyExists(filename, existing)
+                if metadata is not None:
+                    # The distribution is new, so only a leftover orphan can be in the way.
+                    self._write_metadata(metadata_path, metadata)
+                try:
+                    self._link(pending.path, final)
+                except BaseException:
+                    if metadata is not None:
+                        with contextlib.suppress(FileNotFoundError):
+                            metadata_path.unlink()
+                    raise
         finally:
             pending.discard()
         with contextlib.suppress(FileNotFoundError):
             stat = final.stat()
             with self._lock:
                 self._digests[(str(final), stat.st_mtime_ns, stat.st_size)] = digest
-        if metadata is not None:
-            meta = self.begin()
-            try:
-                meta.write(metadata)
-                meta.close()
-                os.chmod(meta.path, 0o644)
-                # Only a leftover orphan can be in the way (the distribution is new): replace it.
-                os.replace(meta.path, final.with_name(filename + METADATA_SUFFIX))
-            finally:
-                meta.discard()
         with self._lock:
             self._scanned = None  # show the new file now, however coarse the directory's mtime
         self._sync_directory()
+
+    @contextlib.contextmanager
+    def _publishing(self) -> Iterator[None]:
+        """Exclusive publishing: among this process's threads, and other processes' too."""
+        with self._publish_lock:
+            fd = os.open(self.root, os.O_RDONLY)
+            try:
+                # Not every file system can lock (some network ones): then threads only.
+                with contextlib.suppress(OSError):
+                    fcntl.flock(fd, fcntl.LOCK_EX)
+                yield
+            finally:
+                os.close(fd)  # releases the flock
+
+    def _write_metadata(self, path: Path, metadata: bytes) -> None:
+        meta = self.begin()
+        try:
+            meta.write(metadata)
+            meta.close()
+            os.chmod(meta.path, 0o644)
+            os.replace(meta.path, path)
+        finally:
+            meta.discard()
 
     def _link(self, source: Path, final: Path) -> None:
         try:
@@ -280,11 +343,8 @@ class Storage:
         except OSError as e:
             if e.errno not in _NO_LINK_ERRNOS:
                 raise
-            # No hard links: check and rename under a lock (safe within this process).
-            with self._publish_lock:
-                if os.path.lexists(final):
-                    raise AlreadyExists(final.name) from None
-                os.replace(source, final)
+            # No hard links: the publishing lock is held and the name was free, so rename.
+            os.replace(source, final)
 
     def _sync_directory(self) -> None:
         # Make the new directory entries durable; not every platform can open a directory.

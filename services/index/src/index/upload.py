@@ -29,7 +29,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from index.dists import InvalidDistribution, inspect_distribution, release_file_key
+from index.dists import InvalidDistribution, inspect_distribution
 from index.multipart import (
     MultipartError,
     MultipartReader,
@@ -312,18 +312,10 @@ class Uploader:
 
     def _stream(self, filename: str, chunks: Iterator[bytes]) -> _Received:
         project, version = check_filename(filename, self.storage)
-        if self.storage.exists(filename):
-            raise Refused(
-                409, f"{filename!r} already exists on this index; files are never replaced"
-            )
-        key = release_file_key(filename)
-        for other in self.storage.scan().get(project, []):
-            if release_file_key(other.filename) == key:
-                raise Refused(
-                    409,
-                    f"{other.filename!r} already exists on this index and is the same release"
-                    f" file as {filename!r} to an installer; files are never replaced",
-                )
+        # Fail fast, before the body streams in; publishing checks again, under a lock.
+        existing = self.storage.conflict(filename)
+        if existing is not None:
+            raise Refused(409, str(AlreadyExists(filename, existing)))
         pending = self.storage.begin()
         blake2 = hashlib.blake2b(digest_size=32)
         try:
