@@ -216,3 +216,40 @@ def test_of_two_equivalent_uploads_at_once_exactly_one_wins(port: int, data: Pat
         assert len(stored) == 1, stored
         _, page = request(port, "GET", f"/simple/{project}/")
         assert sum(name in page for name in names) == 1
+
+
+# --- defect 3: project names that are not names ------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "filename, name",
+    [
+        ("<img src=x onerror=alert(1)>-1.0.tar.gz", "<img src=x onerror=alert(1)>"),
+        ("\ufb01le-1.0.tar.gz", "\ufb01le"),  # the "fi" ligature
+        ("\uff0e\uff0e\uff0fevil-1.0.tar.gz", "\uff0e\uff0e\uff0fevil"),  # fullwidth ../
+        ("\u212aelvin-1.0.tar.gz", "\u212aelvin"),  # the Kelvin sign lower-cases to ASCII k
+        ("-lead-1.0.tar.gz", "-lead"),
+        ("\ufb01le-1.0-py3-none-any.whl", "\ufb01le"),
+    ],
+)
+def test_invalid_project_names_are_refused(
+    port: int, data: Path, filename: str, name: str
+) -> None:
+    before = files_in(data)
+    content = b"\x1f\x8b" + b"0" * 20
+    status, text = upload(port, upload_body(filename, content, name))
+    assert (status, text) == (
+        400,
+        f"invalid project name {name!r} in {filename!r}: a name is ASCII letters, digits and"
+        " '.', '_' or '-', and starts and ends with a letter or digit (PEP 508), e.g."
+        " 'example_pkg-1.0.tar.gz'\n",
+    )
+    assert files_in(data) == before
+
+
+def test_files_with_invalid_project_names_on_disk_are_not_listed(port: int, data: Path) -> None:
+    (data / "\ufb01le-1.0.tar.gz").write_bytes(b"sdist")
+    (data / "\u212aelvin-1.0.tar.gz").write_bytes(b"sdist")
+    _, page = request(port, "GET", "/simple/")
+    assert "\ufb01le" not in page and "kelvin" not in page and "existing" in page
+    assert request(port, "GET", "/simple/kelvin/")[0] == 404

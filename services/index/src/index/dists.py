@@ -7,9 +7,15 @@ import zipfile
 from email.parser import BytesHeaderParser
 from pathlib import Path
 
-from packaging.utils import canonicalize_version, parse_sdist_filename, parse_wheel_filename
+from packaging.utils import (
+    InvalidName,
+    canonicalize_name,
+    canonicalize_version,
+    parse_sdist_filename,
+    parse_wheel_filename,
+)
 from simplerepo import normalize_name
-from simplerepo.filenames import WHEEL_SUFFIX
+from simplerepo.filenames import SDIST_SUFFIXES, WHEEL_SUFFIX
 
 # A wheel's METADATA is a few kilobytes; this is generous and keeps a zip bomb out of memory.
 MAX_METADATA_BYTES = 4 * 1024 * 1024
@@ -19,6 +25,32 @@ _GZIP_MAGIC = b"\x1f\x8b"
 
 class InvalidDistribution(ValueError):
     """The uploaded bytes are not the distribution their filename says."""
+
+
+class InvalidProjectName(ValueError):
+    """A distribution filename's project name is not a name (PEP 508)."""
+
+
+def check_project_name(filename: str) -> None:
+    """Raise InvalidProjectName unless `filename`'s project name is valid, as spelled.
+
+    packaging parses `<img src=x>-1.0.tar.gz` or `\ufb01le-1.0.tar.gz` (a ligature) without
+    complaint, and normalizing can hide a bad name (the Kelvin sign lower-cases to `k`), so
+    the name is checked before normalization. `filename` must parse as a distribution.
+    """
+    if filename.endswith(WHEEL_SUFFIX):
+        name = filename.partition("-")[0]
+    else:
+        suffix = next(s for s in SDIST_SUFFIXES if filename.endswith(s))
+        name = filename[: -len(suffix)].rpartition("-")[0]
+    try:
+        canonicalize_name(name, validate=True)
+    except InvalidName:
+        raise InvalidProjectName(
+            f"invalid project name {name!r} in {filename!r}: a name is ASCII letters, digits"
+            " and '.', '_' or '-', and starts and ends with a letter or digit (PEP 508), e.g."
+            " 'example_pkg-1.0.tar.gz'"
+        ) from None
 
 
 def release_file_key(filename: str) -> tuple:

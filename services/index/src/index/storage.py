@@ -27,7 +27,7 @@ from email.parser import HeaderParser
 from pathlib import Path
 from stat import S_ISREG
 
-from index.dists import release_file_key
+from index.dists import InvalidProjectName, check_project_name, release_file_key
 from simplerepo import InvalidDistributionFilename, normalize_name, parse_distribution_filename
 
 logger = logging.getLogger(__name__)
@@ -123,9 +123,9 @@ class StoredFile:
 class Storage:
     """Distributions directly inside `root`; rescanned on every call, hashes cached.
 
-    Files whose names do not parse, or that cannot be read, are skipped with one warning per
-    version of the file (or per error): one bad file never hides the others. Only the top
-    level is scanned: URLs use bare filenames.
+    Files whose names do not parse (or name no valid project), or that cannot be read, are
+    skipped with one warning per version of the file (or per error): one bad file never
+    hides the others. Only the top level is scanned: URLs use bare filenames.
     """
 
     def __init__(self, root: Path) -> None:
@@ -198,7 +198,8 @@ class Storage:
             return cached
         try:
             project, version = parse_distribution_filename(path.name)
-        except InvalidDistributionFilename as e:
+            check_project_name(path.name)
+        except (InvalidDistributionFilename, InvalidProjectName) as e:
             self._warn_once(path, (str(path), stat.st_mtime_ns, stat.st_size), e)
             return None
         metadata_sha256 = requires_python = None

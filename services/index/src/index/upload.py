@@ -6,8 +6,9 @@ A request is refused, with nothing written, unless all of this holds, checked in
    as for PyPI; or `Authorization: Bearer <token>`): else 403 or 401;
 2. it announces a Content-Length (411) no larger than the size limit (413);
 3. the body is well-formed multipart/form-data (400) with `:action=file_upload` and one
-   `content` file whose name is a valid distribution filename (400, which also refuses
-   anything with a path in it, and a name too long to store beside its `.metadata` file)
+   `content` file whose name is a valid distribution filename of a valid project name (400,
+   which also refuses anything with a path in it, and a name too long to store beside its
+   `.metadata` file)
    not yet on the index, under this or an equivalent name such
    as a differently-cased wheel or the release's other sdist (409);
 4. the `name`/`version` fields match the filename, the `sha256_digest` and
@@ -29,7 +30,12 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from index.dists import InvalidDistribution, inspect_distribution
+from index.dists import (
+    InvalidDistribution,
+    InvalidProjectName,
+    check_project_name,
+    inspect_distribution,
+)
 from index.multipart import (
     MultipartError,
     MultipartReader,
@@ -189,9 +195,11 @@ def check_filename(filename: str, storage: Storage) -> tuple[str, str]:
             f" per name, and the index adds {METADATA_SUFFIX!r} to a distribution's name)",
         )
     try:
-        return parse_distribution_filename(filename)
-    except InvalidDistributionFilename as e:
+        project, version = parse_distribution_filename(filename)
+        check_project_name(filename)
+    except (InvalidDistributionFilename, InvalidProjectName) as e:
         raise Refused(400, str(e)) from None
+    return project, version
 
 
 def _single(fields: Mapping[str, list[str]], name: str) -> str | None:
