@@ -11,6 +11,7 @@ import http.client
 import io
 import os
 import socket
+import struct
 import threading
 import time
 import zipfile
@@ -253,3 +254,88 @@ def test_files_with_invalid_project_names_on_disk_are_not_listed(port: int, data
     _, page = request(port, "GET", "/simple/")
     assert "\ufb01le" not in page and "kelvin" not in page and "existing" in page
     assert request(port, "GET", "/simple/kelvin/")[0] == 404
+
+
+# --- defect 4: bad input answered 500 ------------------------------------------------------------
+
+
+def encrypted_wheel() -> tuple[str, bytes]:
+    """A wheel whose METADATA entry claims to be encrypted (general purpose flag bit 0)."""
+    filename, wheel = make_wheel("sealed", "1.0")
+    raw = bytearray(wheel)
+    with zipfile.ZipFile(io.BytesIO(wheel)) as z:
+        info = z.getinfo("sealed-1.0.dist-info/METADATA")
+    # The flag is at offset 6 of the local header and offset 8 of the central directory entry.
+    raw[info.header_offset + 6] |= 1
+    central = raw.find(b"PK\x01\x02")
+    while central >= 0:
+        name_length = struct.unpack_from("<H", raw, central + 28)[0]
+        if raw[central + 46 : central + 46 + name_length] == info.filename.encode():
+            raw[central + 8] |= 1
+        central = raw.find(b"PK\x01\x02", central + 4)
+    return filename, bytes(raw)
+
+
+def corrupt_wheel(compression: int) -> tuple[str, bytes]:
+    """A wheel whose METADATA's compressed stream is garbage (the decompressor raises)."""
+    filename, stored = make_wheel("garbled", "1.0")
+    buf = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(stored)) as src, zipfile.ZipFile(buf, "w") as dst:
+        for name in src.namelist():
+            dst.writestr(name, src.read(name), compress_type=compression)
+    raw = bytearray(buf.getvalue())
+    with zipfile.ZipFile(io.BytesIO(raw)) as z:
+        info = z.getinfo("garbled-1.0.dist-info/METADATA")
+    start = info.header_offset + 30 + len(info.filename)
+    raw[start : start + info.compress_size] = b"\xff" * info.compress_size
+    return filename, bytes(raw)
+
+
+def test_a_content_length_of_unicode_digits_is_a_400(port: int, data: Path) -> None:
+    answer = raw_post(port, b"", length="\u00b2")
+    assert answer.startswith(b"HTTP/1.0 400 invalid Content-Length '?'"), answer[:200]
+
+
+def test_a_filename_with_a_lone_surrogate_is_a_400(port: int, data: Path) -> None:
+    before = files_in(data)
+    # RFC 2231: UTF-7 can spell a lone surrogate, which no file system name can hold.
+    body = (
+        f'--{BOUNDARY}\r\nContent-Disposition: form-data; name=":action"\r\n\r\n'
+        f"file_upload\r\n--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"content\";"
+        f" filename*=utf-7''+2AA--1.0.tar.gz\r\n\r\n\x1f\x8b0000\r\n--{BOUNDARY}--\r\n"
+    ).encode()
+    answer = raw_post(port, body)
+    assert answer.startswith(
+        b"HTTP/1.0 400 malformed multipart/form-data body: a part's filename '\\ud800-1.0.tar.gz'"
+        b" is not valid Unicode text"
+    ), answer[:300]
+    assert files_in(data) == before
+
+
+@pytest.mark.parametrize(
+    "wheel, message",
+    [
+        (
+            encrypted_wheel(),
+            "sealed-1.0-py3-none-any.whl: sealed-1.0.dist-info/METADATA is encrypted;"
+            " a wheel cannot be",
+        ),
+        (
+            corrupt_wheel(zipfile.ZIP_DEFLATED),
+            "garbled-1.0-py3-none-any.whl: not a readable zip file (a wheel is one): Error -3",
+        ),
+        (
+            corrupt_wheel(zipfile.ZIP_BZIP2),
+            "garbled-1.0-py3-none-any.whl: not a readable zip file (a wheel is one): Invalid",
+        ),
+    ],
+    ids=["encrypted", "corrupt-deflate", "corrupt-bzip2"],
+)
+def test_unreadable_wheels_are_a_400(
+    port: int, data: Path, wheel: tuple[str, bytes], message: str
+) -> None:
+    before = files_in(data)
+    filename, content = wheel
+    status, text = upload(port, upload_body(filename, content, filename.split("-")[0]))
+    assert (status, text[: len(message)]) == (400, message)
+    assert files_in(data) == before

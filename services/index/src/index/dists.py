@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import lzma
 import re
 import zipfile
+import zlib
 from email.parser import BytesHeaderParser
 from pathlib import Path
 
@@ -21,6 +23,8 @@ from simplerepo.filenames import SDIST_SUFFIXES, WHEEL_SUFFIX
 MAX_METADATA_BYTES = 4 * 1024 * 1024
 _DIST_INFO_METADATA = re.compile(r"^[^/]+\.dist-info/METADATA$")
 _GZIP_MAGIC = b"\x1f\x8b"
+# General purpose flag bit 0 (APPNOTE 4.4.4): the entry is encrypted.
+_ZIP_ENCRYPTED = 0x1
 
 
 class InvalidDistribution(ValueError):
@@ -82,8 +86,26 @@ def _wheel_metadata(path: Path, filename: str) -> bytes:
                     f"{filename}: {names[0]} is {info.file_size} bytes;"
                     f" at most {MAX_METADATA_BYTES} are accepted"
                 )
+            if info.flag_bits & _ZIP_ENCRYPTED:
+                raise InvalidDistribution(
+                    f"{filename}: {names[0]} is encrypted; a wheel cannot be (installers read"
+                    " it without a password)"
+                )
             return wheel.read(info)
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, NotImplementedError) as e:
+    except (
+        zipfile.BadZipFile,
+        zipfile.LargeZipFile,
+        EOFError,
+        NotImplementedError,
+        RuntimeError,  # what zipfile raises for other encrypted entries
+        zlib.error,  # a corrupt deflate stream
+        lzma.LZMAError,
+    ) as e:
+        raise InvalidDistribution(f"{filename}: not a readable zip file (a wheel is one): {e}")
+    except OSError as e:
+        if e.errno is not None:
+            raise  # the server's disk, not the upload's bytes
+        # A corrupt bzip2 stream: "Invalid data stream", with no errno.
         raise InvalidDistribution(f"{filename}: not a readable zip file (a wheel is one): {e}")
 
 

@@ -26,6 +26,7 @@ import binascii
 import hashlib
 import hmac
 import logging
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -59,6 +60,8 @@ MAX_FIELDS = 1000
 DRAIN_LIMIT = 64 * 1024 * 1024
 _DRAIN_CHUNK = 1 << 16
 _HEX = set("0123456789abcdef")
+# ASCII digits only: str.isdigit() also takes '²' and other digits int() refuses.
+_LENGTH = re.compile(r"[0-9]+")
 
 
 class Refused(Exception):
@@ -156,7 +159,7 @@ def content_length(environ: Mapping[str, Any], limit: int) -> int:
     value = environ.get("CONTENT_LENGTH") or ""
     if not value:
         raise Refused(411, "the upload has no Content-Length; send the body with its length")
-    if not value.isdigit():
+    if not _LENGTH.fullmatch(value):
         raise Refused(400, f"invalid Content-Length {value!r}")
     length = int(value)
     if length > limit:
@@ -267,7 +270,7 @@ class Uploader:
     def __call__(self, environ: Mapping[str, Any]) -> Response:
         declared = str(environ.get("CONTENT_LENGTH") or "")
         # What the client sends is drained after a refusal (see DRAIN_LIMIT), so it can read it.
-        body = _Body(environ["wsgi.input"], int(declared) if declared.isdigit() else 0)
+        body = _Body(environ["wsgi.input"], int(declared) if _LENGTH.fullmatch(declared) else 0)
         try:
             check_credentials(environ.get("HTTP_AUTHORIZATION"), self.settings.token)
             content_length(environ, self.settings.max_upload_size)
