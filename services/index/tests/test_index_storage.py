@@ -168,17 +168,19 @@ def test_publish_is_atomic_and_never_overwrites(tmp_path: Path) -> None:
     assert not second.path.exists()
 
 
-def test_remove_stale_uploads_keeps_fresh_ones(tmp_path: Path) -> None:
-    storage = Storage(tmp_path)
-    stale, fresh = storage.begin(), storage.begin()
-    stale.close()
-    fresh.close()
-    os.utime(stale.path, (1, 1))
+def test_remove_stale_uploads_keeps_only_uploads_in_progress(tmp_path: Path) -> None:
+    in_progress = Storage(tmp_path).begin()
+    in_progress.close()  # written, being checked before it is published: still held
+    # What a killed process leaves: nothing holds it, however young it is.
+    leftover = tmp_path / ".upload-killed.part"
+    leftover.write_bytes(b"partial")
     (tmp_path / "demo-1.0.tar.gz").write_bytes(b"kept")
-    assert storage.remove_stale_uploads(older_than=3600) == [stale.path]
+    assert Storage(tmp_path).remove_stale_uploads() == [leftover]
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
-        ["demo-1.0.tar.gz", fresh.path.name]
+        ["demo-1.0.tar.gz", in_progress.path.name]
     )
+    in_progress.discard()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["demo-1.0.tar.gz"]
 
 
 def test_cached_files_notice_a_new_metadata_file(tmp_path: Path) -> None:

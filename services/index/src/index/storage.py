@@ -7,7 +7,9 @@ uploads of different files never interfere. Publishing holds a lock (a thread lo
 `flock` on the directory for other processes serving it) while it checks that no equivalent
 name is taken (`Demo-1.0.zip` for `demo-1.0.tar.gz`) and links, so of two equivalent
 uploads exactly one wins. A process killed mid-upload leaves only a
-hidden `.upload-*.part` file, which is never served and is removed at the next start.
+hidden `.upload-*.part` file, which is never served and is removed at the next start: its
+writer holds an `flock` on it until it is published or discarded, so a starting index tells
+a leftover (unlocked, however young) from another running index's upload in progress.
 """
 
 from __future__ import annotations
@@ -40,6 +42,8 @@ _CHUNK = 1 << 16
 SCAN_TTL = 1.0
 PENDING_PREFIX = ".upload-"
 PENDING_SUFFIX = ".part"
+# Where a file system cannot lock, a pending file this old is taken for a leftover.
+STALE_UPLOAD_AGE = 3600.0
 # Hard links unsupported here (some network and FUSE file systems): fall back to a lock.
 _NO_LINK_ERRNOS = {errno.EPERM, errno.EOPNOTSUPP, errno.ENOTSUP, errno.EMLINK, errno.ENOSYS}
 
@@ -75,6 +79,11 @@ class PendingFile:
     def __init__(self, root: Path) -> None:
         fd, name = tempfile.mkstemp(dir=root, prefix=PENDING_PREFIX, suffix=PENDING_SUFFIX)
         self.path = Path(name)
+        # Held until discard(), through a second descriptor, so close() keeps it: the file is
+        # in use, and Storage.remove_stale_uploads in a starting process leaves it alone.
+        with contextlib.suppress(OSError):
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        self._lock_fd: int | None = os.dup(fd)
         self._file = os.fdopen(fd, "wb")
         self.size = 0
         self.digest = hashlib.sha256()
@@ -97,6 +106,9 @@ class PendingFile:
             self._file.close()
         with contextlib.suppress(FileNotFoundError):
             self.path.unlink()
+        if self._lock_fd is not None:
+            os.close(self._lock_fd)
+            self._lock_fd = None
 
 
 @dataclass(frozen=True)
@@ -356,15 +368,33 @@ class Storage:
             finally:
                 os.close(fd)
 
-    def remove_stale_uploads(self, older_than: float = 3600.0) -> list[Path]:
-        """Delete `.upload-*.part` files left by a killed process; returns what it removed."""
+    def remove_stale_uploads(self) -> list[Path]:
+        """Delete the `.upload-*.part` files no upload holds; returns what it removed.
+
+        Called at start: what a killed process left is unlocked and goes, however young;
+        what another index process serving this directory is writing is locked and stays.
+        Where the file system cannot lock, files older than STALE_UPLOAD_AGE go.
+        """
         removed = []
-        cutoff = time.time() - older_than
         for path in self.root.glob(PENDING_PREFIX + "*" + PENDING_SUFFIX):
-            with contextlib.suppress(FileNotFoundError):
-                if path.stat().st_mtime < cutoff:
-                    path.unlink()
-                    removed.append(path)
+            try:
+                fd = os.open(path, os.O_RDONLY)
+            except FileNotFoundError:
+                continue
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                stale = True
+            except BlockingIOError:
+                stale = False  # an upload in progress
+            except OSError:
+                stale = os.fstat(fd).st_mtime < time.time() - STALE_UPLOAD_AGE
+            try:
+                if stale:
+                    with contextlib.suppress(FileNotFoundError):
+                        path.unlink()
+                        removed.append(path)
+            finally:
+                os.close(fd)
         return sorted(removed)
 
     def find(self, filename: str) -> StoredFile | None:
