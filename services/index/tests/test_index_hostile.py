@@ -233,9 +233,7 @@ def test_of_two_equivalent_uploads_at_once_exactly_one_wins(port: int, data: Pat
         ("\ufb01le-1.0-py3-none-any.whl", "\ufb01le"),
     ],
 )
-def test_invalid_project_names_are_refused(
-    port: int, data: Path, filename: str, name: str
-) -> None:
+def test_invalid_project_names_are_refused(port: int, data: Path, filename: str, name: str) -> None:
     before = files_in(data)
     content = b"\x1f\x8b" + b"0" * 20
     status, text = upload(port, upload_body(filename, content, name))
@@ -301,7 +299,7 @@ def test_a_filename_with_a_lone_surrogate_is_a_400(port: int, data: Path) -> Non
     # RFC 2231: UTF-7 can spell a lone surrogate, which no file system name can hold.
     body = (
         f'--{BOUNDARY}\r\nContent-Disposition: form-data; name=":action"\r\n\r\n'
-        f"file_upload\r\n--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"content\";"
+        f'file_upload\r\n--{BOUNDARY}\r\nContent-Disposition: form-data; name="content";'
         f" filename*=utf-7''+2AA--1.0.tar.gz\r\n\r\n\x1f\x8b0000\r\n--{BOUNDARY}--\r\n"
     ).encode()
     answer = raw_post(port, body)
@@ -339,3 +337,55 @@ def test_unreadable_wheels_are_a_400(
     status, text = upload(port, upload_body(filename, content, filename.split("-")[0]))
     assert (status, text[: len(message)]) == (400, message)
     assert files_in(data) == before
+
+
+# --- defect 7: slow clients and how many there can be ---------------------------------------
+
+
+@pytest.mark.parametrize(
+    "authorization, status",
+    [(None, b"401"), (basic_auth("guess"), b"403"), (basic_auth(username="alice"), b"403")],
+)
+def test_auth_failures_are_answered_before_the_body_arrives(
+    data: Path, authorization: str | None, status: bytes
+) -> None:
+    for httpd in serve(data, max_connections=1):
+        lines = ["POST /legacy/ HTTP/1.1", "Host: index", f"Content-Type: {CONTENT_TYPE}"]
+        lines += [f"Authorization: {authorization}"] if authorization else []
+        lines += ["Content-Length: 1000000"]
+        with socket.create_connection(("127.0.0.1", httpd.server_port), timeout=10) as sock:
+            sock.sendall(("\r\n".join(lines) + "\r\n\r\n").encode())
+            # The body never comes; the refusal does, at once.
+            started = time.monotonic()
+            assert sock.recv(1 << 16).split(b" ", 2)[1] == status
+            assert time.monotonic() - started < 5
+            # ... and the stalled client gives up its connection slot within seconds.
+            deadline = time.monotonic() + 20
+            while status_of(httpd.server_port, "/simple/") != 200:
+                assert time.monotonic() < deadline, "the refused client still holds its thread"
+                time.sleep(0.2)
+
+
+def test_connections_beyond_the_limit_are_turned_away(data: Path) -> None:
+    for httpd in serve(data, max_connections=2):
+        port = httpd.server_port
+        stalled = [socket.create_connection(("127.0.0.1", port), timeout=10) for _ in range(2)]
+        try:
+            deadline = time.monotonic() + 10
+            while httpd.connections < 2:
+                assert time.monotonic() < deadline
+                time.sleep(0.01)
+            answer = raw_exchange(port, b"GET /simple/ HTTP/1.1\r\nHost: index\r\n\r\n")
+            assert answer.startswith(b"HTTP/1.0 503 Service Unavailable\r\n"), answer
+            assert b"Retry-After: 1\r\n" in answer
+            assert answer.endswith(
+                b"\r\n\r\nthe index is busy: it serves at most 2 connections at a time"
+                b" (--max-connections); retry shortly\n"
+            )
+        finally:
+            for sock in stalled:
+                sock.close()
+        deadline = time.monotonic() + 10
+        while status_of(port, "/simple/") != 200:
+            assert time.monotonic() < deadline, "closed connections never freed their slots"
+            time.sleep(0.05)

@@ -17,6 +17,11 @@ A request is refused, with nothing written, unless all of this holds, checked in
 
 The file is streamed to a hidden temporary file and published atomically (see storage.py).
 A client that stalls gets 408; a server that cannot write (a full disk) answers 500.
+
+A refusal is sent at once, however much of the body is still to come; what the client goes
+on sending is read and dropped afterwards (see DRAIN_LIMIT). For a request that failed
+authentication that takes at most REFUSED_DRAIN_SECONDS, each read waiting at most
+REFUSED_READ_TIMEOUT: a stranger who stalls cannot hold a connection thread for long.
 """
 
 from __future__ import annotations
@@ -27,7 +32,8 @@ import hashlib
 import hmac
 import logging
 import re
-from collections.abc import Iterator, Mapping
+import time
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -59,6 +65,12 @@ MAX_FIELDS = 1000
 # cut off.
 DRAIN_LIMIT = 64 * 1024 * 1024
 _DRAIN_CHUNK = 1 << 16
+# How long the body of a request that failed authentication is drained, in all and per read.
+REFUSED_DRAIN_SECONDS = 10.0
+REFUSED_READ_TIMEOUT = 2.0
+# The WSGI environ key under which the server (index.cli) offers the connection's
+# `settimeout`, so that an unauthenticated client's reads can be cut short.
+SET_READ_TIMEOUT = "index.set_read_timeout"
 _HEX = set("0123456789abcdef")
 # ASCII digits only: str.isdigit() also takes '²' and other digits int() refuses.
 _LENGTH = re.compile(r"[0-9]+")
@@ -105,14 +117,31 @@ class _Body:
         self.remaining -= len(data)
         return data
 
-    def drain(self) -> None:
+    def drain(self, deadline: float | None = None) -> None:
+        """Read and drop the rest (unless over DRAIN_LIMIT), until `deadline` (monotonic)."""
         if self.remaining > DRAIN_LIMIT:
             return
         try:
             while self.remaining > 0 and self.read(_DRAIN_CHUNK):
-                pass
+                if deadline is not None and time.monotonic() > deadline:
+                    return
         except _ReceiveError:
             pass
+
+
+class _ThenDrain:
+    """A response body that, once sent (the server calls close()), drains the request body."""
+
+    def __init__(self, chunks: Iterable[bytes], body: _Body, deadline: float | None) -> None:
+        self._chunks = chunks
+        self._body = body
+        self._deadline = deadline
+
+    def __iter__(self) -> Iterator[bytes]:
+        return iter(self._chunks)
+
+    def close(self) -> None:
+        self._body.drain(self._deadline)
 
 
 def check_credentials(authorization: str | None, token: str | None) -> None:
@@ -271,15 +300,25 @@ class Uploader:
         declared = str(environ.get("CONTENT_LENGTH") or "")
         # What the client sends is drained after a refusal (see DRAIN_LIMIT), so it can read it.
         body = _Body(environ["wsgi.input"], int(declared) if _LENGTH.fullmatch(declared) else 0)
+        authenticated = False
         try:
             check_credentials(environ.get("HTTP_AUTHORIZATION"), self.settings.token)
+            authenticated = True
             content_length(environ, self.settings.max_upload_size)
             filename, size, sha256 = self._receive(environ, body)
         except Refused as e:
             logger.warning("upload refused: %s", e)
-            return refusal(e.code, e.message, *e.headers)
-        finally:
-            body.drain()
+            response = refusal(e.code, e.message, *e.headers)
+            deadline = None
+            if not authenticated:
+                deadline = time.monotonic() + REFUSED_DRAIN_SECONDS
+                set_read_timeout = environ.get(SET_READ_TIMEOUT)
+                if set_read_timeout is not None:
+                    set_read_timeout(REFUSED_READ_TIMEOUT)
+            # Answer first, drain after: a client that stalls still gets its refusal at once.
+            response.body = _ThenDrain(response.body, body, deadline)
+            return response
+        body.drain()
         logger.info("stored %s (%d bytes, sha256 %s)", filename, size, sha256)
         return text("200 OK", f"stored {filename} ({size} bytes, sha256 {sha256})")
 
