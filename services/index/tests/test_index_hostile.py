@@ -389,3 +389,35 @@ def test_connections_beyond_the_limit_are_turned_away(data: Path) -> None:
         while status_of(port, "/simple/") != 200:
             assert time.monotonic() < deadline, "closed connections never freed their slots"
             time.sleep(0.05)
+
+
+# --- defect 6: page requests while uploads land -------------------------------------------
+
+
+def test_page_requests_between_uploads_do_not_reread_the_directory(
+    data: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(time, "monotonic", lambda: 0.0)  # SCAN_TTL never passes
+    reads: list[object] = []
+    real_scandir = os.scandir
+
+    def counting_scandir(path: object) -> object:
+        if path == data:
+            reads.append(path)
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", counting_scandir)
+    for httpd in serve(data):
+        port = httpd.server_port
+        assert request(port, "GET", "/simple/")[0] == 200
+        assert len(reads) == 1
+        for i in range(5):
+            filename, wheel = make_wheel(f"busy{i}", "1.0")
+            assert upload(port, upload_body(filename, wheel, f"busy{i}"))[0] == 200
+            for _ in range(3):
+                status, page = request(port, "GET", f"/simple/busy{i}/")
+                assert status == 200 and filename in page
+            assert f"busy{i}" in request(port, "GET", "/simple/")[1]
+    # Each upload reads the directory twice, looking for an equivalent name (before its body
+    # streams in, and under the publishing lock); the page requests add nothing to that.
+    assert len(reads) == 1 + 2 * 5

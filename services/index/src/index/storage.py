@@ -38,7 +38,7 @@ METADATA_SUFFIX = ".metadata"
 # POSIX file systems' usual limit on one name, in bytes, when the file system does not say.
 DEFAULT_NAME_MAX = 255
 _CHUNK = 1 << 16
-# How long a directory scan is reused while the directory itself looks unchanged.
+# How often the listing is refreshed from the directory, to see what others changed there.
 SCAN_TTL = 1.0
 PENDING_PREFIX = ".upload-"
 PENDING_SUFFIX = ".part"
@@ -132,8 +132,23 @@ class StoredFile:
         return self.path.with_name(self.path.name + METADATA_SUFFIX)
 
 
+def _with_file(
+    projects: dict[str, list[StoredFile]], stored: StoredFile
+) -> dict[str, list[StoredFile]]:
+    """`projects` with `stored` added (a copy; the same dict if it is listed already).
+
+    Projects stay in name order and files in filename order, as a rescan lists them.
+    """
+    files = projects.get(stored.project, [])
+    if any(f.filename == stored.filename for f in files):
+        return projects
+    updated = dict(projects)
+    updated[stored.project] = sorted([*files, stored], key=lambda f: f.filename)
+    return updated if stored.project in projects else dict(sorted(updated.items()))
+
+
 class Storage:
-    """Distributions directly inside `root`; rescanned on every call, hashes cached.
+    """Distributions directly inside `root`: listed from memory, rescanned now and then.
 
     Files whose names do not parse (or name no valid project), or that cannot be read, are
     skipped with one warning per version of the file (or per error): one bad file never
@@ -152,8 +167,14 @@ class Storage:
         self._digests: dict[tuple[str, int, int], str] = {}
         self._warned: set[tuple[object, ...]] = set()
         self._files: dict[tuple[str, int, int, tuple[int, int] | None], StoredFile] = {}
-        # (directory mtime_ns, monotonic time, result) of the last scan.
-        self._scanned: tuple[int, float, dict[str, list[StoredFile]]] | None = None
+        # The listing: project -> its files sorted by filename. Replaced, never changed in
+        # place: publish() adds to it, a rescan (at most every SCAN_TTL) rebuilds it.
+        self._projects: dict[str, list[StoredFile]] | None = None
+        self._scanned_at = 0.0
+        self._rescan_lock = threading.Lock()  # one rescan at a time
+        self._published = 0  # files published so far
+        # (number, file) of files published while a rescan was running: it may have missed them.
+        self._published_during_rescan: list[tuple[int, StoredFile]] = []
 
     def _digest(self, path: Path, stat: os.stat_result) -> str:
         key = (str(path), stat.st_mtime_ns, stat.st_size)
@@ -235,16 +256,40 @@ class Storage:
     def scan(self) -> dict[str, list[StoredFile]]:
         """Map normalized project name -> its files, sorted by filename.
 
-        Every index page needs this, so the result is reused while the directory's mtime is
-        unchanged (a file added, removed or renamed changes it) for up to SCAN_TTL seconds,
-        which bounds how long an in-place edit of a file can go unseen.
+        Every index page needs this, so it is kept in memory: a file published here is
+        listed at once, and the directory is read again at most every SCAN_TTL seconds, to
+        see what others changed there (files copied in or removed by hand, edited in place,
+        or uploaded through another process). One thread reads it while the others answer
+        from the listing they have, so page requests never queue behind a rescan, and a
+        busy upload stream (which keeps changing the directory) does not make every page
+        request read the whole directory.
         """
-        dir_mtime = os.stat(self.root).st_mtime_ns
-        now = time.monotonic()
         with self._lock:
-            cached = self._scanned
-        if cached is not None and cached[0] == dir_mtime and now - cached[1] < SCAN_TTL:
-            return dict(cached[2])
+            projects, age = self._projects, time.monotonic() - self._scanned_at
+        if projects is not None and age < SCAN_TTL:
+            return dict(projects)
+        # Only the very first scan is waited for; after that a stale listing is served
+        # while one thread refreshes it.
+        if not self._rescan_lock.acquire(blocking=projects is None):
+            assert projects is not None
+            return dict(projects)
+        try:
+            with self._lock:
+                if self._projects is not None and (time.monotonic() - self._scanned_at < SCAN_TTL):
+                    return dict(self._projects)  # another thread has just refreshed it
+                started = self._published
+            projects = self._read_directory()
+            with self._lock:
+                for number, stored in self._published_during_rescan:
+                    if number > started:  # perhaps linked after the directory was read
+                        projects = _with_file(projects, stored)
+                self._published_during_rescan = []
+                self._projects, self._scanned_at = projects, time.monotonic()
+            return dict(projects)
+        finally:
+            self._rescan_lock.release()
+
+    def _read_directory(self) -> dict[str, list[StoredFile]]:
         projects: dict[str, list[StoredFile]] = {}
         with os.scandir(self.root) as entries:
             names = {e.name for e in entries if not e.name.startswith(".") and e.is_file()}
@@ -255,9 +300,21 @@ class Storage:
             stored = self._stored(self.root / name)
             if stored is not None:
                 projects.setdefault(stored.project, []).append(stored)
+        return projects
+
+    def _listed(self, final: Path) -> None:
+        """Add the file just published at `final` to the listing."""
+        stored = self._stored(final)
+        if stored is None:
+            return
         with self._lock:
-            self._scanned = (dir_mtime, now, projects)
-        return dict(projects)
+            self._published += 1
+            if self._rescan_lock.locked():
+                # A rescan is running and may have read the directory before the link: it
+                # adds this file to what it found. (One that starts later will see it.)
+                self._published_during_rescan.append((self._published, stored))
+            if self._projects is not None:
+                self._projects = _with_file(self._projects, stored)
 
     def begin(self) -> PendingFile:
         """A new hidden temporary file to write an upload into."""
@@ -321,9 +378,8 @@ class Storage:
             stat = final.stat()
             with self._lock:
                 self._digests[(str(final), stat.st_mtime_ns, stat.st_size)] = digest
-        with self._lock:
-            self._scanned = None  # show the new file now, however coarse the directory's mtime
         self._sync_directory()
+        self._listed(final)
 
     @contextlib.contextmanager
     def _publishing(self) -> Iterator[None]:
