@@ -234,7 +234,9 @@ def test_twine_reupload_is_refused_with_409(
     assert (server.data / wheel.name).read_bytes() == wheel.read_bytes()
 
 
-def test_server_killed_mid_upload_serves_no_partial_file(tmp_path: Path) -> None:
+def test_server_killed_mid_upload_serves_no_partial_file_and_restart_removes_it(
+    tmp_path: Path,
+) -> None:
     data = tmp_path / "data"
     data.mkdir()
     filename, content = make_wheel("pantry-killed", "1.0", os.urandom(200_000))
@@ -258,10 +260,14 @@ def test_server_killed_mid_upload_serves_no_partial_file(tmp_path: Path) -> None
     finally:
         server.stop()
     assert not (data / filename).exists()
-    assert [p.name for p in data.iterdir() if not p.name.startswith(".upload-")] == []
+    (leftover,) = data.glob(".upload-*.part")  # seconds old, and nobody's upload any more
+    assert [p.name for p in data.iterdir() if p != leftover] == []
 
     restarted = start_server(tmp_path, data)
     try:
+        assert list(data.iterdir()) == []
+        stderr = (tmp_path / "server.stderr").read_text()
+        assert f"removed {leftover}, left by an interrupted upload" in stderr
         request = urllib.request.Request(
             f"{restarted.url}/simple/", headers={"Accept": "application/vnd.pypi.simple.v1+json"}
         )

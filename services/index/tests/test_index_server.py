@@ -121,6 +121,12 @@ def test_default_data_dir() -> None:
             " K, M or G, e.g. 100M",
         ),
         (
+            ["--max-connections", "0"],
+            {},
+            "argument --max-connections: invalid connection count '0'; expected a whole"
+            " number, at least 1",
+        ),
+        (
             ["--max-upload-size", "0"],
             {},
             "argument --max-upload-size: invalid size '0'; expected at least 1 byte",

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import os
@@ -126,7 +127,7 @@ def test_file_vanishing_mid_scan_is_skipped(
     assert list(Storage(tmp_path).scan()) == ["kept"]
 
 
-def test_scan_is_reused_until_the_directory_changes(
+def test_scan_is_kept_in_memory_and_refreshed_every_scan_ttl(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     (tmp_path / "one-1.0.tar.gz").write_bytes(b"1")
@@ -134,15 +135,39 @@ def test_scan_is_reused_until_the_directory_changes(
     monkeypatch.setattr(time, "monotonic", lambda: clock[0])
     storage = Storage(tmp_path)
     assert list(storage.scan()) == ["one"]
-    # An in-place edit leaves the directory's mtime alone: seen once SCAN_TTL has passed.
+    # What others change in the directory (an in-place edit, a file copied in) is seen once
+    # SCAN_TTL has passed.
     (tmp_path / "one-1.0.tar.gz").write_bytes(b"22")
-    assert storage.scan()["one"][0].size == 1
-    clock[0] += SCAN_TTL
-    assert storage.scan()["one"][0].size == 2
-    # A new file changes the directory: seen at once.
     (tmp_path / "two-1.0.tar.gz").write_bytes(b"2")
-    os.utime(tmp_path, ns=(1, 1))  # however coarse the file system's timestamps
-    assert list(storage.scan()) == ["one", "two"]
+    assert list(storage.scan()) == ["one"] and storage.scan()["one"][0].size == 1
+    clock[0] += SCAN_TTL
+    assert list(storage.scan()) == ["one", "two"] and storage.scan()["one"][0].size == 2
+    # A file published here is listed at once.
+    pending = storage.begin()
+    pending.write(b"3")
+    storage.publish(pending, "three-1.0.tar.gz")
+    assert list(storage.scan()) == ["one", "three", "two"]
+
+
+def test_a_file_published_during_a_rescan_is_not_lost(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "one-1.0.tar.gz").write_bytes(b"1")
+    storage = Storage(tmp_path)
+    real_scandir = os.scandir
+
+    def publish_while_scanning(path: object) -> object:
+        # The rescan has read the directory; an upload lands before it installs the result.
+        entries = list(real_scandir(path))
+        if path == tmp_path and not (tmp_path / "late-1.0.tar.gz").exists():
+            monkeypatch.setattr(os, "scandir", real_scandir)
+            pending = storage.begin()
+            pending.write(b"late")
+            storage.publish(pending, "late-1.0.tar.gz")
+        return contextlib.nullcontext(iter(entries))
+
+    monkeypatch.setattr(os, "scandir", publish_while_scanning)
+    assert list(storage.scan()) == ["late", "one"]
 
 
 def test_publish_is_atomic_and_never_overwrites(tmp_path: Path) -> None:
@@ -168,17 +193,19 @@ def test_publish_is_atomic_and_never_overwrites(tmp_path: Path) -> None:
     assert not second.path.exists()
 
 
-def test_remove_stale_uploads_keeps_fresh_ones(tmp_path: Path) -> None:
-    storage = Storage(tmp_path)
-    stale, fresh = storage.begin(), storage.begin()
-    stale.close()
-    fresh.close()
-    os.utime(stale.path, (1, 1))
+def test_remove_stale_uploads_keeps_only_uploads_in_progress(tmp_path: Path) -> None:
+    in_progress = Storage(tmp_path).begin()
+    in_progress.close()  # written, being checked before it is published: still held
+    # What a killed process leaves: nothing holds it, however young it is.
+    leftover = tmp_path / ".upload-killed.part"
+    leftover.write_bytes(b"partial")
     (tmp_path / "demo-1.0.tar.gz").write_bytes(b"kept")
-    assert storage.remove_stale_uploads(older_than=3600) == [stale.path]
+    assert Storage(tmp_path).remove_stale_uploads() == [leftover]
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
-        ["demo-1.0.tar.gz", fresh.path.name]
+        ["demo-1.0.tar.gz", in_progress.path.name]
     )
+    in_progress.discard()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["demo-1.0.tar.gz"]
 
 
 def test_cached_files_notice_a_new_metadata_file(tmp_path: Path) -> None:

@@ -325,7 +325,6 @@ def _refusals() -> list:
         ".upload-x.part",
         "evil-1.0.tar.gz\x00.whl",
         "evil-1.0.tar.gz.metadata",
-        "a" * 250 + "-1.0.tar.gz",
     ]
     for name in traversals:
         cases.append(
@@ -336,6 +335,15 @@ def _refusals() -> list:
                 f"invalid filename {name!r}: expected a plain file name such as",
             )
         )
+    too_long = "a" * 250 + "-1.0.tar.gz"
+    cases.append(
+        (
+            "filename-too-long",
+            dict(body=upload_body(too_long, SDIST)),
+            "400",
+            f"invalid filename {too_long!r}: 261 bytes long; this index takes at most 246",
+        )
+    )
     return [
         pytest.param(kwargs, status, message, id=case_id)
         for case_id, kwargs, status, message in cases

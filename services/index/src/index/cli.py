@@ -11,6 +11,7 @@ import logging
 import os
 import re
 import signal
+import socket
 import sys
 import threading
 from collections.abc import Mapping, Sequence
@@ -23,36 +24,106 @@ from feature_flags import FlagError, Flags
 from index.accesslog import AccessLog, WSGIApp
 from index.app import IndexApp
 from index.storage import Storage
-from index.upload import DEFAULT_MAX_UPLOAD_SIZE, Uploader, UploadSettings
+from index.upload import DEFAULT_MAX_UPLOAD_SIZE, SET_READ_TIMEOUT, Uploader, UploadSettings
 
 _SIZE = re.compile(r"^(\d+)([KMG]?)(i?B)?$", re.IGNORECASE)
 _SIZE_UNITS = {"": 1, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30}
 DEFAULT_PORT = 8080
 # A client that stops sending for this long loses its connection (and its partial upload).
+# A refused upload's client gets much less (index.upload.REFUSED_READ_TIMEOUT).
 REQUEST_TIMEOUT = 120
+# Connections served at once, one thread each; more are answered 503 and closed.
+DEFAULT_MAX_CONNECTIONS = 256
 
 
 class ThreadingWSGIServer(ThreadingMixIn, simple_server.WSGIServer):
-    """One thread per request, so a slow download does not block the index."""
+    """One thread per connection, so a slow download does not block the index.
+
+    At most `max_connections` at once: a connection beyond them is answered 503 with
+    `Retry-After: 1` (pip retries it) straight from the accepting thread, and closed, so
+    that slow or stalled clients cannot make the server start threads without bound.
+    """
 
     daemon_threads = True
     # socketserver's default backlog (5) drops connections under a burst of clients.
     request_queue_size = 1024
 
+    def __init__(
+        self,
+        address: tuple[str, int],
+        handler: type[simple_server.WSGIRequestHandler],
+        max_connections: int = DEFAULT_MAX_CONNECTIONS,
+    ) -> None:
+        self.max_connections = max_connections
+        self._slots = threading.BoundedSemaphore(max_connections)
+        self._count_lock = threading.Lock()
+        self.connections = 0
+        super().__init__(address, handler)
+
+    def process_request(self, request: socket.socket, client_address: object) -> None:
+        if not self._slots.acquire(blocking=False):
+            self._turn_away(request)
+            return
+        with self._count_lock:
+            self.connections += 1
+        try:
+            super().process_request(request, client_address)  # starts the thread
+        except BaseException:
+            self._release()
+            raise
+
+    def process_request_thread(self, request: socket.socket, client_address: object) -> None:
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            self._release()
+
+    def _release(self) -> None:
+        with self._count_lock:
+            self.connections -= 1
+        self._slots.release()
+
+    def _turn_away(self, request: socket.socket) -> None:
+        body = (
+            f"the index is busy: it serves at most {self.max_connections} connections at a"
+            " time (--max-connections); retry shortly\n"
+        ).encode()
+        head = (
+            "HTTP/1.0 503 Service Unavailable\r\nContent-Type: text/plain; charset=utf-8\r\n"
+            f"Content-Length: {len(body)}\r\nRetry-After: 1\r\nConnection: close\r\n\r\n"
+        ).encode()
+        try:
+            request.settimeout(1)  # a few hundred bytes; never hold up the accepting thread
+            request.sendall(head + body)
+            # Read what the request sent so far: closing with unread data resets the connection.
+            request.setblocking(False)
+            request.recv(1 << 16)
+        except OSError:
+            pass
+        finally:
+            self.shutdown_request(request)
+
 
 class _QuietHandler(simple_server.WSGIRequestHandler):
     timeout = REQUEST_TIMEOUT
+
+    def get_environ(self) -> dict:
+        environ = super().get_environ()
+        environ[SET_READ_TIMEOUT] = self.connection.settimeout
+        return environ
 
     def log_message(self, format: str, *args: object) -> None:
         # AccessLog already records every request, as JSON.
         pass
 
 
-def make_server(host: str, port: int, app: WSGIApp) -> ThreadingWSGIServer:
+def make_server(
+    host: str, port: int, app: WSGIApp, max_connections: int = DEFAULT_MAX_CONNECTIONS
+) -> ThreadingWSGIServer:
     """Bind `app` to host:port (port 0 picks a free port); raises OSError."""
-    return simple_server.make_server(
-        host, port, app, server_class=ThreadingWSGIServer, handler_class=_QuietHandler
-    )
+    server = ThreadingWSGIServer((host, port), _QuietHandler, max_connections)
+    server.set_app(app)
+    return server
 
 
 def default_data_dir(environ: Mapping[str, str]) -> Path:
@@ -64,6 +135,14 @@ def _port(value: str) -> int:
     if not value.isdigit() or int(value) > 65535:
         raise argparse.ArgumentTypeError(
             f"invalid port {value!r}; expected 0-65535 (0 picks a free port)"
+        )
+    return int(value)
+
+
+def _connections(value: str) -> int:
+    if not value.isascii() or not value.isdigit() or int(value) < 1:
+        raise argparse.ArgumentTypeError(
+            f"invalid connection count {value!r}; expected a whole number, at least 1"
         )
     return int(value)
 
@@ -145,6 +224,16 @@ def build_parser(environ: Mapping[str, str]) -> argparse.ArgumentParser:
         help="largest upload request accepted, e.g. 500K, 100M, 2G (default: 100M)",
     )
     parser.add_argument(
+        "--max-connections",
+        type=_connections,
+        metavar="N",
+        default=DEFAULT_MAX_CONNECTIONS,
+        help=(
+            "connections served at once, one thread each; more get 503 with Retry-After"
+            " (default: %(default)s)"
+        ),
+    )
+    parser.add_argument(
         "--access-log",
         metavar="FILE",
         help="append JSON access log lines to FILE (default: stderr)",
@@ -208,6 +297,7 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
                 args.host,
                 args.port,
                 AccessLog(IndexApp(storage, flags, uploader), log_stream),
+                args.max_connections,
             )
         except OSError as e:
             parser.error(f"cannot listen on {args.host}:{args.port}: {e.strerror or e}")

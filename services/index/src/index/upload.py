@@ -6,8 +6,10 @@ A request is refused, with nothing written, unless all of this holds, checked in
    as for PyPI; or `Authorization: Bearer <token>`): else 403 or 401;
 2. it announces a Content-Length (411) no larger than the size limit (413);
 3. the body is well-formed multipart/form-data (400) with `:action=file_upload` and one
-   `content` file whose name is a valid distribution filename (400, which also refuses
-   anything with a path in it) not yet on the index, under this or an equivalent name such
+   `content` file whose name is a valid distribution filename of a valid project name (400,
+   which also refuses anything with a path in it, and a name too long to store beside its
+   `.metadata` file)
+   not yet on the index, under this or an equivalent name such
    as a differently-cased wheel or the release's other sdist (409);
 4. the `name`/`version` fields match the filename, the `sha256_digest` and
    `blake2_256_digest` fields (when sent) match the bytes, and the bytes are the kind of
@@ -15,6 +17,11 @@ A request is refused, with nothing written, unless all of this holds, checked in
 
 The file is streamed to a hidden temporary file and published atomically (see storage.py).
 A client that stalls gets 408; a server that cannot write (a full disk) answers 500.
+
+A refusal is sent at once, however much of the body is still to come; what the client goes
+on sending is read and dropped afterwards (see DRAIN_LIMIT). For a request that failed
+authentication that takes at most REFUSED_DRAIN_SECONDS, each read waiting at most
+REFUSED_READ_TIMEOUT: a stranger who stalls cannot hold a connection thread for long.
 """
 
 from __future__ import annotations
@@ -24,11 +31,18 @@ import binascii
 import hashlib
 import hmac
 import logging
-from collections.abc import Iterator, Mapping
+import re
+import time
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from index.dists import InvalidDistribution, inspect_distribution, release_file_key
+from index.dists import (
+    InvalidDistribution,
+    InvalidProjectName,
+    check_project_name,
+    inspect_distribution,
+)
 from index.multipart import (
     MultipartError,
     MultipartReader,
@@ -46,13 +60,20 @@ TOKEN_USERNAME = "__token__"
 DEFAULT_MAX_UPLOAD_SIZE = 100 * 1024 * 1024
 MAX_FIELD_BYTES = 1024 * 1024
 MAX_FIELDS = 1000
-MAX_FILENAME_LENGTH = 255
 # A refused request's unread body is read and dropped up to this size, so that the client,
 # still sending, gets to read the refusal instead of a connection reset. Larger bodies are
 # cut off.
 DRAIN_LIMIT = 64 * 1024 * 1024
 _DRAIN_CHUNK = 1 << 16
+# How long the body of a request that failed authentication is drained, in all and per read.
+REFUSED_DRAIN_SECONDS = 10.0
+REFUSED_READ_TIMEOUT = 2.0
+# The WSGI environ key under which the server (index.cli) offers the connection's
+# `settimeout`, so that an unauthenticated client's reads can be cut short.
+SET_READ_TIMEOUT = "index.set_read_timeout"
 _HEX = set("0123456789abcdef")
+# ASCII digits only: str.isdigit() also takes '²' and other digits int() refuses.
+_LENGTH = re.compile(r"[0-9]+")
 
 
 class Refused(Exception):
@@ -96,14 +117,31 @@ class _Body:
         self.remaining -= len(data)
         return data
 
-    def drain(self) -> None:
+    def drain(self, deadline: float | None = None) -> None:
+        """Read and drop the rest (unless over DRAIN_LIMIT), until `deadline` (monotonic)."""
         if self.remaining > DRAIN_LIMIT:
             return
         try:
             while self.remaining > 0 and self.read(_DRAIN_CHUNK):
-                pass
+                if deadline is not None and time.monotonic() > deadline:
+                    return
         except _ReceiveError:
             pass
+
+
+class _ThenDrain:
+    """A response body that, once sent (the server calls close()), drains the request body."""
+
+    def __init__(self, chunks: Iterable[bytes], body: _Body, deadline: float | None) -> None:
+        self._chunks = chunks
+        self._body = body
+        self._deadline = deadline
+
+    def __iter__(self) -> Iterator[bytes]:
+        return iter(self._chunks)
+
+    def close(self) -> None:
+        self._body.drain(self._deadline)
 
 
 def check_credentials(authorization: str | None, token: str | None) -> None:
@@ -150,7 +188,7 @@ def content_length(environ: Mapping[str, Any], limit: int) -> int:
     value = environ.get("CONTENT_LENGTH") or ""
     if not value:
         raise Refused(411, "the upload has no Content-Length; send the body with its length")
-    if not value.isdigit():
+    if not _LENGTH.fullmatch(value):
         raise Refused(400, f"invalid Content-Length {value!r}")
     length = int(value)
     if length > limit:
@@ -162,15 +200,17 @@ def content_length(environ: Mapping[str, Any], limit: int) -> int:
     return length
 
 
-def check_filename(filename: str) -> tuple[str, str]:
-    """(normalized project, version) of an uploaded filename; Refused(400) if unsafe."""
+def check_filename(filename: str, storage: Storage) -> tuple[str, str]:
+    """(normalized project, version) of an uploaded filename; Refused(400) if unsafe.
+
+    The name must also fit `storage`'s file system with METADATA_SUFFIX added.
+    """
     if (
         not filename
         or filename in (".", "..")
         or filename.startswith(".")
         or any(c in filename for c in "/\\\x00")
         or any(ord(c) < 0x20 or ord(c) == 0x7F for c in filename)
-        or len(filename.encode("utf-8")) > MAX_FILENAME_LENGTH
         or filename.endswith(METADATA_SUFFIX)
     ):
         raise Refused(
@@ -178,10 +218,20 @@ def check_filename(filename: str) -> tuple[str, str]:
             f"invalid filename {filename!r}: expected a plain file name such as"
             " 'example_pkg-1.0-py3-none-any.whl' or 'example_pkg-1.0.tar.gz'",
         )
+    size = len(filename.encode("utf-8"))
+    if size > storage.max_filename_bytes:
+        raise Refused(
+            400,
+            f"invalid filename {filename!r}: {size} bytes long; this index takes at most"
+            f" {storage.max_filename_bytes} (the file system allows {storage.name_max} bytes"
+            f" per name, and the index adds {METADATA_SUFFIX!r} to a distribution's name)",
+        )
     try:
-        return parse_distribution_filename(filename)
-    except InvalidDistributionFilename as e:
+        project, version = parse_distribution_filename(filename)
+        check_project_name(filename)
+    except (InvalidDistributionFilename, InvalidProjectName) as e:
         raise Refused(400, str(e)) from None
+    return project, version
 
 
 def _single(fields: Mapping[str, list[str]], name: str) -> str | None:
@@ -249,16 +299,26 @@ class Uploader:
     def __call__(self, environ: Mapping[str, Any]) -> Response:
         declared = str(environ.get("CONTENT_LENGTH") or "")
         # What the client sends is drained after a refusal (see DRAIN_LIMIT), so it can read it.
-        body = _Body(environ["wsgi.input"], int(declared) if declared.isdigit() else 0)
+        body = _Body(environ["wsgi.input"], int(declared) if _LENGTH.fullmatch(declared) else 0)
+        authenticated = False
         try:
             check_credentials(environ.get("HTTP_AUTHORIZATION"), self.settings.token)
+            authenticated = True
             content_length(environ, self.settings.max_upload_size)
             filename, size, sha256 = self._receive(environ, body)
         except Refused as e:
             logger.warning("upload refused: %s", e)
-            return refusal(e.code, e.message, *e.headers)
-        finally:
-            body.drain()
+            response = refusal(e.code, e.message, *e.headers)
+            deadline = None
+            if not authenticated:
+                deadline = time.monotonic() + REFUSED_DRAIN_SECONDS
+                set_read_timeout = environ.get(SET_READ_TIMEOUT)
+                if set_read_timeout is not None:
+                    set_read_timeout(REFUSED_READ_TIMEOUT)
+            # Answer first, drain after: a client that stalls still gets its refusal at once.
+            response.body = _ThenDrain(response.body, body, deadline)
+            return response
+        body.drain()
         logger.info("stored %s (%d bytes, sha256 %s)", filename, size, sha256)
         return text("200 OK", f"stored {filename} ({size} bytes, sha256 {sha256})")
 
@@ -301,19 +361,11 @@ class Uploader:
                 received.pending.discard()  # a no-op once published
 
     def _stream(self, filename: str, chunks: Iterator[bytes]) -> _Received:
-        project, version = check_filename(filename)
-        if self.storage.exists(filename):
-            raise Refused(
-                409, f"{filename!r} already exists on this index; files are never replaced"
-            )
-        key = release_file_key(filename)
-        for other in self.storage.scan().get(project, []):
-            if release_file_key(other.filename) == key:
-                raise Refused(
-                    409,
-                    f"{other.filename!r} already exists on this index and is the same release"
-                    f" file as {filename!r} to an installer; files are never replaced",
-                )
+        project, version = check_filename(filename, self.storage)
+        # Fail fast, before the body streams in; publishing checks again, under a lock.
+        existing = self.storage.conflict(filename)
+        if existing is not None:
+            raise Refused(409, str(AlreadyExists(filename, existing)))
         pending = self.storage.begin()
         blake2 = hashlib.blake2b(digest_size=32)
         try:
