@@ -207,6 +207,52 @@ def _check_dependents(name: str, version: str, projects) -> None:
                 )
 
 
+async def _lock_added(
+    args: SyncArgs,
+    released: list[str],
+    pins: dict[str, str],
+    metadata: PythonLockfileMetadata,
+    resolve_config: ResolvePexConfig,
+    python_setup: PythonSetup,
+    lock: ResolveLock,
+) -> FallibleProcessResult:
+    """`pex3 lock create` of the added requirements (and the `released` projects, so that they
+    can move), `pins` as constraints."""
+    constraints = await Get(
+        Digest, CreateDigest([FileContent("__pins.txt", constraints_text(pins).encode("utf-8"))])
+    )
+    return await Get(
+        FallibleProcessResult,
+        PexCliProcess(
+            subcommand=("lock", "create"),
+            extra_args=(
+                "--output=added.json",
+                "--no-emit-warnings",
+                # As Pants' generate-lockfiles makes the lock (so the merge is one lock).
+                "--style=universal",
+                "--pip-version",
+                python_setup.pip_version.value,
+                "--resolver-version",
+                "pip-2020-resolver",
+                "--target-system",
+                "linux",
+                "--target-system",
+                "mac",
+                "--indent=2",
+                *resolve_config.pex_args(),
+                "--constraints=__pins.txt",
+                *metadata.valid_for_interpreter_constraints.generate_pex_arg_list(),
+                *args.add,
+                *released,
+            ),
+            additional_input_digest=constraints,
+            output_files=("added.json",),
+            description=f"Lock only the new requirements of {lock.path} ({args.describe()})",
+            cache_scope=ProcessCacheScope.PER_SESSION,
+        ),
+    )
+
+
 @goal_rule
 async def lock_sync(
     console: Console,
@@ -311,52 +357,6 @@ async def lock_sync(
     )
     console.print_stderr(f"\nWrote {lock.path} ({args.describe()}).")
     return LockSyncGoal(exit_code=0)
-
-
-async def _lock_added(
-    args: SyncArgs,
-    released: list[str],
-    pins: dict[str, str],
-    metadata: PythonLockfileMetadata,
-    resolve_config: ResolvePexConfig,
-    python_setup: PythonSetup,
-    lock: ResolveLock,
-) -> FallibleProcessResult:
-    """`pex3 lock create` of the added requirements (and the `released` projects, so that they
-    can move), `pins` as constraints."""
-    constraints = await Get(
-        Digest, CreateDigest([FileContent("__pins.txt", constraints_text(pins).encode("utf-8"))])
-    )
-    return await Get(
-        FallibleProcessResult,
-        PexCliProcess(
-            subcommand=("lock", "create"),
-            extra_args=(
-                "--output=added.json",
-                "--no-emit-warnings",
-                # As Pants' generate-lockfiles makes the lock (so the merge is one lock).
-                "--style=universal",
-                "--pip-version",
-                python_setup.pip_version.value,
-                "--resolver-version",
-                "pip-2020-resolver",
-                "--target-system",
-                "linux",
-                "--target-system",
-                "mac",
-                "--indent=2",
-                *resolve_config.pex_args(),
-                "--constraints=__pins.txt",
-                *metadata.valid_for_interpreter_constraints.generate_pex_arg_list(),
-                *args.add,
-                *released,
-            ),
-            additional_input_digest=constraints,
-            output_files=("added.json",),
-            description=f"Lock only the new requirements of {lock.path} ({args.describe()})",
-            cache_scope=ProcessCacheScope.PER_SESSION,
-        ),
-    )
 
 
 def rules():
