@@ -37,10 +37,10 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Callable, Iterable, Mapping, Optional, Sequence
 
-from adopt.build_files import _call
+from adopt.build_files import IMAGE_PYTHON, _call
 from adopt.layout import CONTAINER_BUILD, Layout
 
-BASE_IMAGE = "//external/oci/python3.11"
+BASE_IMAGE = f"//external/oci/python{IMAGE_PYTHON}"
 DEFAULT_PORT = 8080
 DEPLOY_DIR = "deploy"
 # Deployment descriptors of other platforms: superseded by the BUILD targets, not copied.

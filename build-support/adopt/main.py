@@ -24,7 +24,7 @@ from pathlib import Path, PurePosixPath
 from typing import Callable, Optional, Sequence
 
 from adopt.bootstrap import cache_dir
-from adopt.build_files import ProjectInfo, generate_build_files, supported_pythons
+from adopt.build_files import ProjectInfo, describe_pythons, generate_build_files
 from adopt.deploy import DeployError, place_deploy_files, plan_deploy, render_deploy
 from adopt.history import rewrite_export
 from adopt.imports import (
@@ -749,8 +749,8 @@ def summary(plan: Plan, adoption: Optional[Adoption], *, dry_run: bool) -> str:
     lines.append(
         f"  tests: {_count(len(tests), 'file')}, {_count(test_functions, 'test function')}"
     )
-    if plan.info.tree == "libs/shared":
-        lines.append(f"  pythons: {', '.join(supported_pythons(plan.info.requires_python))}")
+    if plan.info.tree != "infra":
+        lines.append(f"  pythons: {describe_pythons(plan.info)}")
     lines.append(
         f"  metadata from: {', '.join(plan.meta.sources) or 'nothing (no metadata files)'}"
     )
