@@ -468,7 +468,9 @@ class Adoption:
         self.lock_moves: list[str] = []  # "idna 3.9 -> 3.20 (upgraded)"
         self.lock_added = 0
         self.found_in_lock: list[str] = []  # imports only the relocked lock could map
-        self.mapped_modules: list[str] = []  # module_mapping entries added
+        # module_mapping entries added, by the project that imports them ("": found after
+        # the relock, when Pants names the module but not the project)
+        self.mapped_modules: dict[str, list[str]] = {}
         self.timings: list[tuple[str, float]] = []
         self._started = 0.0
         self._step = 0
@@ -558,9 +560,9 @@ class Adoption:
             path.write_text(render_additions(_read(path), additions, plan.dest))
         mapped = [p for p in plan.promoted if p.mapped_module]
         if mapped:
-            self.map_modules({p.requirement.key: p.mapped_module for p in mapped})
+            self.map_modules({p.requirement.key: p.mapped_module for p in mapped}, plan.dest)
 
-    def map_modules(self, modules: dict[str, str]) -> None:
+    def map_modules(self, modules: dict[str, str], project: str) -> None:
         """Add `module_mapping` entries (distribution -> module) to the requirement targets
         of the input files that declare the distributions."""
         texts = {f: _read(self.repo / REQUIREMENTS_DIR / f) for f in INPUT_FILES}
@@ -570,7 +572,8 @@ class Adoption:
             where = declared[key].where if key in declared else f"{REQUIREMENTS_DIR}/runtime.txt"
             filename = where.split(":")[0].rsplit("/", 1)[-1]
             by_file.setdefault(filename, {})[key] = [module]
-            self.mapped_modules.append(f"{module} ({key}, {REQUIREMENTS_DIR}/BUILD)")
+            entry = f"{module} ({key}, {REQUIREMENTS_DIR}/BUILD)"
+            self.mapped_modules.setdefault(project, []).append(entry)
         build = self.repo / REQUIREMENTS_DIR / "BUILD"
         text = _read(build)
         for filename, entries in sorted(by_file.items()):
@@ -680,7 +683,7 @@ class Adoption:
         path = self.repo / REQUIREMENTS_DIR / "runtime.txt"
         extra = [Declared(parse_requirement(name), "the lock", "runtime") for name in additions]
         path.write_text(render_additions(_read(path), extra, plan.dest))
-        self.map_modules({p.name: p.module for p in providers if p.needs_mapping})
+        self.map_modules({p.name: p.module for p in providers if p.needs_mapping}, "")
         self.found_in_lock = [f"{m} ({found[m].name})" for m in third if m in found]
         self.say(f"imports without an owner: {', '.join(self.found_in_lock)}; adding them")
         if additions:
@@ -842,10 +845,10 @@ def summary(plan: Plan, adoption: Optional[Adoption], *, dry_run: bool) -> str:
                 "  imports provided only transitively, now required: "
                 + ", ".join(adoption.found_in_lock)
             )
-        if adoption.mapped_modules:
+        mapped = [*adoption.mapped_modules.get(plan.dest, []), *adoption.mapped_modules.get("", [])]
+        if mapped:
             lines.append(
-                "  modules Pants' default mapping does not know, now mapped: "
-                + ", ".join(adoption.mapped_modules)
+                "  modules Pants' default mapping does not know, now mapped: " + ", ".join(mapped)
             )
         differences = pin_differences(
             plan.meta.preferences, locked_versions(_read(plan.repo / LOCK))
