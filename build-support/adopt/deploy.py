@@ -315,6 +315,13 @@ def plan_deploy(
             for b in binaries
         ]
     plan.binaries = _unique_names(binaries)
+    if not plan.binaries:
+        elsewhere = [n.split(" (")[0] for n in plan.not_copied if not CONTAINER_BUILD.search(n)]
+        plan.notes.append(
+            "no process to run (no Procfile, Dockerfile ENTRYPOINT/CMD or console script): no "
+            "pex_binary or oci_image made"
+            + (f"; {', '.join(elsewhere)} deploys it outside Pantry" if elsewhere else "")
+        )
 
     referenced = {c for b in plan.binaries for c in b.configs}
     well_known = {p for p in WELL_KNOWN_CONFIGS if p in present}
