@@ -35,6 +35,8 @@ from adopt.layout import is_test_file
 from adopt.requirements import RequirementError, parse_requirement
 
 PYTHONS = ("3.9", "3.10", "3.11", "3.12", "3.13")
+# The Python of the house image base (//external/oci/python3.11): services' binaries run on it.
+IMAGE_PYTHON = "3.11"
 
 
 @dataclass(frozen=True)
@@ -58,6 +60,10 @@ class ProjectInfo:
     @property
     def path(self) -> str:
         return f"{self.tree}/{self.name}"
+
+
+def _minor(version: str) -> int:
+    return int(version.split(".")[1])
 
 
 def supported_pythons(requires_python: str) -> tuple[str, ...]:
@@ -95,12 +101,27 @@ def _list(items: Iterable[str]) -> str:
 
 
 def _ics(info: ProjectInfo) -> tuple[Optional[str], Optional[str]]:
-    """(sources' interpreter_constraints arg, tests' one), None for the repository default."""
+    """(sources' interpreter_constraints arg, tests' one), None for the repository default.
+
+    A service whose upstream runs on another Python (.python-version 3.12) than the house
+    image's (IMAGE_PYTHON) needs both: upstream's to run its tests as upstream does, the
+    image's for its `pex_binary`, which is built for the interpreter the image runs. Its
+    sources admit both and its tests run on both.
+    """
     if info.tree != "libs/shared":
-        if info.python_version:  # upstream runs on this one (.python-version)
-            constraint = f'interpreter_constraints=["CPython=={info.python_version}.*"]'
-            return constraint, constraint
-        return None, None
+        if not info.python_version:
+            return None, None
+        if info.deploy_targets and info.python_version != IMAGE_PYTHON:
+            pythons = sorted({info.python_version, IMAGE_PYTHON}, key=_minor)
+            sources = _list(f"CPython=={v}.*" for v in pythons)
+            params = ",\n".join(f'py{v.replace(".", "")}=["CPython=={v}.*"]' for v in pythons)
+            return (
+                f"interpreter_constraints={sources}",
+                f"interpreter_constraints=parametrize(\n    {_indent(params)},\n)",
+            )
+        # upstream runs on this one (.python-version)
+        constraint = f'interpreter_constraints=["CPython=={info.python_version}.*"]'
+        return constraint, constraint
     pythons = supported_pythons(info.requires_python)
     low, high = pythons[0], pythons[-1]
     upper = f"3.{int(high.split('.')[1]) + 1}"
@@ -109,6 +130,20 @@ def _ics(info: ProjectInfo) -> tuple[Optional[str], Optional[str]]:
         return sources, f'interpreter_constraints=["CPython=={low}.*"]'
     params = ",\n".join(f'py{v.replace(".", "")}=["CPython=={v}.*"]' for v in pythons)
     return sources, f"interpreter_constraints=parametrize(\n    {_indent(params)},\n)"
+
+
+def describe_pythons(info: ProjectInfo) -> str:
+    """The summary's `pythons:` value: what the tests run on, and why."""
+    if info.tree == "libs/shared":
+        return ", ".join(supported_pythons(info.requires_python))
+    if not info.python_version:
+        return f"{IMAGE_PYTHON} (the repository default)"
+    if info.deploy_targets and info.python_version != IMAGE_PYTHON:
+        return (
+            f"{info.python_version} (upstream's .python-version) and {IMAGE_PYTHON} (the "
+            f"image's base, which its pex_binary targets are built for)"
+        )
+    return f"{info.python_version} (upstream's .python-version)"
 
 
 def generate_build_files(

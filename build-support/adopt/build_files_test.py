@@ -1,6 +1,11 @@
 from __future__ import annotations
 
-from adopt.build_files import ProjectInfo, generate_build_files, supported_pythons
+from adopt.build_files import (
+    ProjectInfo,
+    describe_pythons,
+    generate_build_files,
+    supported_pythons,
+)
 
 SHARED = ProjectInfo(
     tree="libs/shared",
@@ -190,3 +195,39 @@ def test_tests_package_with_helpers_plugins_and_root_data() -> None:
         "# Files at the project root that the tests read (inference cannot see that).\n"
         'files(name="test-data", sources=["README.md", "fixtures/a.log.gz"])\n'
     )
+
+
+def test_service_on_another_python_than_the_image_tests_on_both() -> None:
+    # conveyor: .python-version 3.12, a gunicorn pex_binary for the 3.11 image. The binary
+    # (repository default, 3.11) must be within its sources' constraints, or Pants refuses it.
+    pex = 'pex_binary(name="web", entry_point="gunicorn.app.wsgiapp:run")\n'
+    info = ProjectInfo(tree="services", name="svc", python_version="3.12", deploy_targets=(pex,))
+    builds = generate_build_files(["src/svc/app.py", "tests/test_app.py"], info)
+    assert builds["src/svc/BUILD"] == (
+        'python_sources(interpreter_constraints=["CPython==3.11.*", "CPython==3.12.*"])\n'
+    )
+    assert builds["tests/BUILD"] == (
+        "python_tests(\n"
+        '    name="tests",\n'
+        "    interpreter_constraints=parametrize(\n"
+        '        py311=["CPython==3.11.*"],\n'
+        '        py312=["CPython==3.12.*"],\n'
+        "    ),\n"
+        ")\n"
+    )
+    assert describe_pythons(info) == (
+        "3.12 (upstream's .python-version) and 3.11 (the image's base, which its pex_binary "
+        "targets are built for)"
+    )
+
+
+def test_service_on_the_images_python_or_without_a_binary_keeps_upstreams_only() -> None:
+    for info in (
+        ProjectInfo(tree="services", name="svc", python_version="3.11", deploy_targets=("x",)),
+        ProjectInfo(tree="services", name="svc", python_version="3.12"),
+    ):
+        builds = generate_build_files(["src/svc/app.py", "tests/test_app.py"], info)
+        constraint = f'interpreter_constraints=["CPython=={info.python_version}.*"]'
+        assert builds["src/svc/BUILD"] == f"python_sources({constraint})\n"
+        assert builds["tests/BUILD"] == f'python_tests(name="tests", {constraint})\n'
+        assert describe_pythons(info) == f"{info.python_version} (upstream's .python-version)"

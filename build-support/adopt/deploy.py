@@ -37,10 +37,10 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Callable, Iterable, Mapping, Optional, Sequence
 
-from adopt.build_files import _call
+from adopt.build_files import IMAGE_PYTHON, _call
 from adopt.layout import CONTAINER_BUILD, Layout
 
-BASE_IMAGE = "//external/oci/python3.11"
+BASE_IMAGE = f"//external/oci/python{IMAGE_PYTHON}"
 DEFAULT_PORT = 8080
 DEPLOY_DIR = "deploy"
 # Deployment descriptors of other platforms: superseded by the BUILD targets, not copied.
@@ -315,6 +315,13 @@ def plan_deploy(
             for b in binaries
         ]
     plan.binaries = _unique_names(binaries)
+    if not plan.binaries:
+        elsewhere = [n.split(" (")[0] for n in plan.not_copied if not CONTAINER_BUILD.search(n)]
+        plan.notes.append(
+            "no process to run (no Procfile, Dockerfile ENTRYPOINT/CMD or console script): no "
+            "pex_binary or oci_image made"
+            + (f"; {', '.join(elsewhere)} deploys it outside Pantry" if elsewhere else "")
+        )
 
     referenced = {c for b in plan.binaries for c in b.configs}
     well_known = {p for p in WELL_KNOWN_CONFIGS if p in present}

@@ -244,3 +244,16 @@ def test_environment_references_go_to_the_image_or_are_reported() -> None:
     # `python -m shipper` runs shipper/__main__.py: the entry point names it, so Pants adds it.
     assert 'pex_binary(name="web", entry_point="shipper.__main__", args=["--fast"])\n' in pex
     assert 'cmd=["--port", "8080"],\n    env={"PORT": "8080"},\n    ports=[8080],' in image
+
+
+def test_a_service_with_no_process_says_so_and_where_it_is_deployed() -> None:
+    # linehaul: Cloud Functions deployed by cloudbuild.yaml (`gcloud functions deploy`).
+    plan = plan_for(
+        {"main.py": "def process(event, context): ...\n", "cloudbuild.yaml": "steps: []\n"}
+    )
+    assert (plan.binaries, plan.not_copied) == ([], ["cloudbuild.yaml (not used)"])
+    assert plan.notes == [
+        "no process to run (no Procfile, Dockerfile ENTRYPOINT/CMD or console script): no "
+        "pex_binary or oci_image made; cloudbuild.yaml deploys it outside Pantry"
+    ]
+    assert render_deploy(plan, "services/linehaul", resolver, "r").root_targets == ()

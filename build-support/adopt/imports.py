@@ -7,6 +7,12 @@ such transitive pin of upstream's compiled requirements into a requirement of it
 one relock suffices. After it, Pants' own inference (`./pants dependencies`) is the judge:
 `provider_in_lock` maps an import it still cannot own to a locked distribution, by Pants'
 default module mapping or by name, and whatever remains is an error, never an ignored import.
+
+Imports are matched by module path, as Pants matches them, not by top-level name: in a
+namespace package (`google.`) `google.api_core` is google-api-core's, not
+google-cloud-bigquery's. A distribution Pants' mapping does not know is assumed to provide
+`first.rest` (`google-api-core` -> `google.api_core`) as well as its name with `_`, and then
+needs a `module_mapping` entry on its requirement target so that Pants infers it too.
 """
 
 from __future__ import annotations
@@ -42,10 +48,17 @@ class ImportSite:
     module: str  # as written: "botocore.config"
     path: str  # the house path of the importing file
     line: int
+    names: tuple[str, ...] = ()  # `from google.cloud import bigquery`: ("bigquery",)
 
     @property
     def top(self) -> str:
         return self.module.split(".")[0]
+
+    def covered_by(self, prefix: str) -> bool:
+        """Whether a distribution providing module `prefix` owns this import, as Pants judges
+        it: `google.cloud.bigquery` owns `from google.cloud import bigquery`."""
+        candidates = [self.module, *(f"{self.module}.{name}" for name in self.names)]
+        return any(c == prefix or c.startswith(f"{prefix}.") for c in candidates)
 
     def __str__(self) -> str:
         return f"{self.path}:{self.line}"
@@ -62,7 +75,8 @@ def imports_of(text: str, path: str) -> list[ImportSite]:
         if isinstance(node, ast.Import):
             found += [ImportSite(alias.name, path, node.lineno) for alias in node.names]
         elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-            found.append(ImportSite(node.module, path, node.lineno))
+            names = tuple(alias.name for alias in node.names if alias.name != "*")
+            found.append(ImportSite(node.module, path, node.lineno, names))
     return found
 
 
@@ -79,12 +93,33 @@ def third_party(
 
 
 def module_names(requirement_name: str, mapping: Mapping[str, tuple[str, ...]]) -> tuple[str, ...]:
-    """The top-level modules Pants assumes a distribution provides (its default mapping, or the
-    name with `-`/`.` as `_`, lower case)."""
+    """The modules Pants infers a distribution provides: its default mapping (dotted, e.g.
+    `google.cloud.bigquery`), else the name with `-`/`.` as `_`, lower case."""
     key = canonical_name(requirement_name)
     if key in mapping:
-        return tuple(sorted({m.split(".")[0] for m in mapping[key]}))
+        return tuple(sorted(set(mapping[key])))
     return (key.replace("-", "_"),)
+
+
+def namespace_module(requirement_name: str) -> Optional[str]:
+    """The module of a distribution in a namespace package, which Pants does not infer:
+    `google-api-core` -> `google.api_core`, `zope-interface` -> `zope.interface`."""
+    first, dash, rest = canonical_name(requirement_name).partition("-")
+    return f"{first}.{rest.replace('-', '_')}" if dash else None
+
+
+def covering(
+    site: ImportSite, requirement_name: str, mapping: Mapping[str, tuple[str, ...]]
+) -> Optional[tuple[str, bool]]:
+    """(the longest module of the distribution that owns `site`, whether Pants needs a
+    `module_mapping` to infer it), or None if the distribution does not provide it."""
+    pants_modules = [m for m in module_names(requirement_name, mapping) if site.covered_by(m)]
+    if pants_modules:
+        return max(pants_modules, key=len), False
+    namespaced = namespace_module(requirement_name)
+    if namespaced and site.covered_by(namespaced):
+        return namespaced, True
+    return None
 
 
 @dataclass(frozen=True)
@@ -94,6 +129,9 @@ class Promotion:
     via: str  # "aiobotocore"
     sites: tuple[ImportSite, ...]
     kind: str  # "runtime" when code under src/ imports it, else "test"
+    # Set when Pants' default mapping does not know the module (`google.api_core` of
+    # `google-api-core`): the requirement target needs `module_mapping` for it.
+    mapped_module: str = ""
 
 
 def promote_imported(
@@ -104,33 +142,62 @@ def promote_imported(
 ) -> list[Promotion]:
     """Transitive pins of upstream that the project imports directly, as new requirements.
 
-    `provided`: top-level modules the declared requirements already provide.
+    `provided`: modules (dotted, as Pants infers them) the declared requirements provide. An
+    import is matched by module path, not top-level name, so `google.api_core` is not taken
+    as provided by `google-cloud-bigquery` (`google.cloud.bigquery`) because both are `google`.
     """
-    provided = set(provided)
-    by_module: dict[str, tuple[str, Requirement, str]] = {}
-    for key, (requirement, via) in transitive.items():
-        for module in module_names(key, mapping):
-            by_module.setdefault(module, (key, requirement, via))
+    provided = sorted(set(provided))
+    found: dict[str, tuple[str, bool, list[ImportSite]]] = {}
+    for _, sites in sorted(imported.items()):
+        for site in sites:
+            if any(site.covered_by(module) for module in provided):
+                continue
+            best: Optional[tuple[str, str, bool]] = None
+            for key in sorted(transitive):
+                match = covering(site, key, mapping)
+                if match and (best is None or len(match[0]) > len(best[1])):
+                    best = (key, *match)
+            if best is None:
+                continue
+            key, module, mapped = best
+            found.setdefault(key, (module, mapped, []))[2].append(site)
     out = []
-    for module, sites in sorted(imported.items()):
-        if module in provided or module not in by_module:
-            continue
-        _, requirement, via = by_module[module]
+    for key, (module, mapped, sites) in sorted(found.items(), key=lambda kv: kv[1][0]):
+        requirement, via = transitive[key]
         kind = "runtime" if any(s.path.startswith("src/") for s in sites) else "test"
         via_names = ", ".join(v for v in via.split(", ") if not v.startswith("-r ")) or via
-        out.append(Promotion(requirement.unpinned(), module, via_names, tuple(sites), kind))
+        out.append(
+            Promotion(
+                requirement.unpinned(),
+                module,
+                via_names,
+                tuple(sites),
+                kind,
+                mapped_module=module if mapped else "",
+            )
+        )
     return out
+
+
+@dataclass(frozen=True)
+class Provider:
+    name: str  # the locked project (canonical name)
+    module: str  # the module of it that owns the import
+    needs_mapping: bool  # Pants' default mapping does not know `module`: add module_mapping
 
 
 def provider_in_lock(
     module: str, locked: Iterable[str], mapping: Mapping[str, tuple[str, ...]]
-) -> Optional[str]:
-    """The locked project (canonical name) that provides top-level `module`, if any."""
-    top = module.split(".")[0]
+) -> Optional[Provider]:
+    """The locked project that provides `module` (the longest module path that owns it wins:
+    `google.api_core.retry` is google-api-core's, not google-cloud-bigquery's), if any."""
+    site = ImportSite(module, "", 0)
+    best: Optional[Provider] = None
     for name in sorted(locked):
-        if top in module_names(name, mapping):
-            return name
-    return None
+        match = covering(site, name, mapping)
+        if match and (best is None or len(match[0]) > len(best.module)):
+            best = Provider(name, match[0], match[1])
+    return best
 
 
 def pants_default_module_mapping(cache_dirs: Iterable[Path]) -> dict[str, tuple[str, ...]]:

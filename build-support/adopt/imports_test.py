@@ -4,9 +4,11 @@ from pathlib import Path
 
 from adopt.imports import (
     ImportSite,
+    Provider,
     imports_of,
     is_python2_stdlib,
     module_names,
+    namespace_module,
     pants_default_module_mapping,
     promote_imported,
     provider_in_lock,
@@ -79,9 +81,66 @@ def test_transitive_pins_the_code_imports_are_promoted() -> None:
 
 def test_provider_in_lock() -> None:
     locked = {"botocore", "pyyaml", "aiobotocore"}
-    assert provider_in_lock("botocore.config", locked, MAPPING) == "botocore"
-    assert provider_in_lock("yaml", locked, MAPPING) == "pyyaml"
+    assert provider_in_lock("botocore.config", locked, MAPPING) == Provider(
+        "botocore", "botocore", False
+    )
+    assert provider_in_lock("yaml", locked, MAPPING) == Provider("pyyaml", "yaml", False)
     assert provider_in_lock("simplejson", locked, MAPPING) is None
+
+
+# Pants' default mapping knows google-cloud-* (dotted), not google-api-core.
+GOOGLE = {
+    "google-cloud-bigquery": ("google.cloud.bigquery",),
+    "google-cloud-storage": ("google.cloud.storage",),
+    "protobuf": ("google.protobuf",),
+}
+LINEHAUL = """\
+from google.cloud import bigquery, storage
+from google.api_core import exceptions
+from google.api_core.retry import Retry
+"""
+
+
+def test_namespace_packages_are_matched_by_module_path_not_top_level_name() -> None:
+    # linehaul: google.api_core is not provided by google-cloud-bigquery although both are
+    # `google`; upstream gets google-api-core transitively.
+    imported = third_party(imports_of(LINEHAUL, "src/linehaul/main.py"), ["linehaul"])
+    provided = [m for d in ("google-cloud-bigquery", "google-cloud-storage") for m in GOOGLE[d]]
+    transitive = {
+        "google-api-core": (parse_requirement("google-api-core==2.19.0"), "google-cloud-bigquery"),
+        "protobuf": (parse_requirement("protobuf==5.0"), "google-api-core"),
+    }
+    promoted = promote_imported(imported, provided, transitive, GOOGLE)
+    assert [
+        (str(p.requirement), p.module, p.mapped_module, [s.line for s in p.sites]) for p in promoted
+    ] == [("google-api-core", "google.api_core", "google.api_core", [2, 3])]
+
+
+def test_provider_in_lock_prefers_the_longest_module_path() -> None:
+    locked = {"google-api-core", "google-cloud-bigquery", "protobuf"}
+    assert provider_in_lock("google.api_core.retry.Retry", locked, GOOGLE) == Provider(
+        "google-api-core", "google.api_core", True
+    )
+    assert provider_in_lock("google.cloud.bigquery", locked, GOOGLE) == Provider(
+        "google-cloud-bigquery", "google.cloud.bigquery", False
+    )
+    assert provider_in_lock("google.protobuf.message", locked, GOOGLE) == Provider(
+        "protobuf", "google.protobuf", False
+    )
+    assert provider_in_lock("google.auth", locked, GOOGLE) is None
+
+
+def test_namespace_module() -> None:
+    assert namespace_module("google-api-core") == "google.api_core"
+    assert namespace_module("zope.interface") == "zope.interface"
+    assert namespace_module("requests") is None
+
+
+def test_from_import_names_are_candidates_as_pants_sees_them() -> None:
+    (site,) = imports_of("from google.cloud import bigquery\n", "x.py")
+    assert site.names == ("bigquery",)
+    assert site.covered_by("google.cloud.bigquery") and site.covered_by("google")
+    assert not site.covered_by("google.cloud.storage")
 
 
 def test_pants_default_module_mapping_is_read_from_an_installed_pants(tmp_path: Path) -> None:

@@ -24,7 +24,7 @@ from pathlib import Path, PurePosixPath
 from typing import Callable, Optional, Sequence
 
 from adopt.bootstrap import cache_dir
-from adopt.build_files import ProjectInfo, generate_build_files, supported_pythons
+from adopt.build_files import ProjectInfo, describe_pythons, generate_build_files
 from adopt.deploy import DeployError, place_deploy_files, plan_deploy, render_deploy
 from adopt.history import rewrite_export
 from adopt.imports import (
@@ -44,7 +44,9 @@ from adopt.merge import (
     INPUT_FILES,
     Declared,
     MergePlan,
+    ModuleMappingError,
     Ours,
+    add_module_mapping,
     locked_versions,
     narrow_inputs,
     pin_differences,
@@ -79,7 +81,7 @@ CONSTRAINTS = f"{REQUIREMENTS_DIR}/constraints.txt"
 BASELINE = "build-support/import-rules-baseline.txt"
 PANTS_TOML = "pants.toml"
 NAME = re.compile(r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$")
-TOUCHED = (LOCK, CONSTRAINTS, BASELINE, PANTS_TOML)
+TOUCHED = (LOCK, CONSTRAINTS, BASELINE, PANTS_TOML, f"{REQUIREMENTS_DIR}/BUILD")
 PANTS = ("./pants", "--no-pantsd", "--no-watch-filesystem")
 REPOS_PY = "pants/backend/python/subsystems/repos.py"  # Pants' default index
 
@@ -466,6 +468,9 @@ class Adoption:
         self.lock_moves: list[str] = []  # "idna 3.9 -> 3.20 (upgraded)"
         self.lock_added = 0
         self.found_in_lock: list[str] = []  # imports only the relocked lock could map
+        # module_mapping entries added, by the project that imports them ("": found after
+        # the relock, when Pants names the module but not the project)
+        self.mapped_modules: dict[str, list[str]] = {}
         self.timings: list[tuple[str, float]] = []
         self._started = 0.0
         self._step = 0
@@ -553,6 +558,30 @@ class Adoption:
         for filename, additions in plan.merge.added.items():
             path = self.repo / REQUIREMENTS_DIR / filename
             path.write_text(render_additions(_read(path), additions, plan.dest))
+        mapped = [p for p in plan.promoted if p.mapped_module]
+        if mapped:
+            self.map_modules({p.requirement.key: p.mapped_module for p in mapped}, plan.dest)
+
+    def map_modules(self, modules: dict[str, str], project: str) -> None:
+        """Add `module_mapping` entries (distribution -> module) to the requirement targets
+        of the input files that declare the distributions."""
+        texts = {f: _read(self.repo / REQUIREMENTS_DIR / f) for f in INPUT_FILES}
+        declared = read_inputs(texts, REQUIREMENTS_DIR)
+        by_file: dict[str, dict[str, list[str]]] = {}
+        for key, module in sorted(modules.items()):
+            where = declared[key].where if key in declared else f"{REQUIREMENTS_DIR}/runtime.txt"
+            filename = where.split(":")[0].rsplit("/", 1)[-1]
+            by_file.setdefault(filename, {})[key] = [module]
+            entry = f"{module} ({key}, {REQUIREMENTS_DIR}/BUILD)"
+            self.mapped_modules.setdefault(project, []).append(entry)
+        build = self.repo / REQUIREMENTS_DIR / "BUILD"
+        text = _read(build)
+        for filename, entries in sorted(by_file.items()):
+            try:
+                text = add_module_mapping(text, filename, entries)
+            except ModuleMappingError as error:
+                raise StepError(f"{REQUIREMENTS_DIR}/BUILD: {error}") from None
+        build.write_text(text)
 
     def relock(self) -> None:
         before = locked_versions(_read(self.repo / LOCK))
@@ -637,7 +666,7 @@ class Adoption:
         locked = locked_versions(_read(self.repo / LOCK))
         mapping = pants_default_module_mapping([cache_dir()])
         found = {m: provider_in_lock(m, locked, mapping) for m in third}
-        missing = [m for m, name in found.items() if name is None]
+        missing = [m for m, provider in found.items() if provider is None]
         if missing:
             raise StepError(
                 "imports no requirement provides (and no locked distribution either): "
@@ -645,14 +674,20 @@ class Adoption:
                 + ". Name the distribution that provides each: rerun with --require NAME "
                 "(e.g. --require 'simplejson>=3'); nothing of this adoption was kept"
             )
-        additions = sorted({name for name in found.values() if name})
+        providers = [p for p in found.values() if p]
+        texts = {f: _read(self.repo / REQUIREMENTS_DIR / f) for f in INPUT_FILES}
+        declared = read_inputs(texts, REQUIREMENTS_DIR)
+        # A provider we declare already owns the import once Pants knows its module.
+        additions = sorted({p.name for p in providers if p.name not in declared})
         plan = self.plans[0]
         path = self.repo / REQUIREMENTS_DIR / "runtime.txt"
         extra = [Declared(parse_requirement(name), "the lock", "runtime") for name in additions]
         path.write_text(render_additions(_read(path), extra, plan.dest))
-        self.found_in_lock = [f"{m} ({found[m]})" for m in third]
-        self.say(f"imports provided only transitively: {', '.join(self.found_in_lock)}; syncing")
-        self.relock()
+        self.map_modules({p.name: p.module for p in providers if p.needs_mapping}, "")
+        self.found_in_lock = [f"{m} ({found[m].name})" for m in third if m in found]
+        self.say(f"imports without an owner: {', '.join(self.found_in_lock)}; adding them")
+        if additions:
+            self.relock()
         again = unowned_imports(self.infer(specs))
         left = [m for m in again if m.split(".")[0] not in own]
         if left:
@@ -749,8 +784,8 @@ def summary(plan: Plan, adoption: Optional[Adoption], *, dry_run: bool) -> str:
     lines.append(
         f"  tests: {_count(len(tests), 'file')}, {_count(test_functions, 'test function')}"
     )
-    if plan.info.tree == "libs/shared":
-        lines.append(f"  pythons: {', '.join(supported_pythons(plan.info.requires_python))}")
+    if plan.info.tree != "infra":
+        lines.append(f"  pythons: {describe_pythons(plan.info)}")
     lines.append(
         f"  metadata from: {', '.join(plan.meta.sources) or 'nothing (no metadata files)'}"
     )
@@ -809,6 +844,11 @@ def summary(plan: Plan, adoption: Optional[Adoption], *, dry_run: bool) -> str:
             lines.append(
                 "  imports provided only transitively, now required: "
                 + ", ".join(adoption.found_in_lock)
+            )
+        mapped = [*adoption.mapped_modules.get(plan.dest, []), *adoption.mapped_modules.get("", [])]
+        if mapped:
+            lines.append(
+                "  modules Pants' default mapping does not know, now mapped: " + ", ".join(mapped)
             )
         differences = pin_differences(
             plan.meta.preferences, locked_versions(_read(plan.repo / LOCK))

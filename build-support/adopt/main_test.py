@@ -319,3 +319,45 @@ def test_a_pytest_plugin_the_tests_need_is_a_dependency_of_them(repo, tmp_path, 
     assert adopt(repo, str(source), "--as", "services/svc", "--dry-run") == 0
     plan = main_module.make_plan(repo, str(source), "services", "svc", tmp_path / "scratch")
     assert 'dependencies=["3rdparty/python:test#pytest-asyncio"]' in plan.builds["tests/BUILD"]
+
+
+GOOGLE_COMPILED = """\
+google-api-core==2.30.0 \\
+    --hash=sha256:00
+    # via google-cloud-bigquery
+google-cloud-bigquery==3.43.0 \\
+    --hash=sha256:11
+    # via -r requirements.in
+"""
+
+
+def test_a_namespace_module_gets_its_requirement_and_a_module_mapping(
+    repo, tmp_path, capsys, monkeypatch
+) -> None:
+    """linehaul imports google.api_core, which upstream gets via google-cloud-bigquery: the
+    same top-level `google`, another distribution, one Pants' default mapping does not know."""
+    write(
+        repo,
+        {"3rdparty/python/BUILD": 'python_requirements(name="runtime", source="runtime.txt")\n'},
+    )
+    svc = write(tmp_path / "svc", {
+        "svc/__init__.py": "from google.cloud import bigquery\nfrom google.api_core import retry\n",
+        "requirements.in": "google-cloud-bigquery\n",
+        "requirements.txt": GOOGLE_COMPILED,
+    })  # fmt: skip
+    other = write(tmp_path / "other", {"other/__init__.py": "import packaging\n"})
+    pants, _ = failing_pants("never")
+    monkeypatch.setattr(main_module, "pants", pants)
+    args = [str(svc), "--as", "services/svc", str(other), "--as", "services/other"]
+    assert adopt(repo, *args) == 0
+    out = capsys.readouterr().out
+    assert "runtime.txt: google-cloud-bigquery, google-api-core\n" in out
+    mapped = (
+        "  modules Pants' default mapping does not know, now mapped: google.api_core "
+        "(google-api-core, 3rdparty/python/BUILD)\n"
+    )
+    assert out.count(mapped) == 1 and out.index(mapped) < out.index("adopted other")
+    assert (
+        '        "google-api-core": ["google.api_core"],\n'
+        in (repo / "3rdparty/python/BUILD").read_text()
+    )

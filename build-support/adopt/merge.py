@@ -19,6 +19,7 @@ are compared with our lock afterwards (`pin_differences`).
 
 from __future__ import annotations
 
+import ast
 import json
 from dataclasses import dataclass, field
 from typing import Mapping, Optional, Sequence
@@ -190,3 +191,66 @@ def render_additions(text: str, additions: Sequence[Declared], project: str) -> 
     lines += [str(item.requirement) for item in additions]
     separator = "" if not text or text.endswith("\n") else "\n"
     return text + separator + "\n".join(lines) + "\n"
+
+
+class ModuleMappingError(Exception):
+    """The requirement target of an input file is not where adopt can add a module_mapping."""
+
+
+MAPPING_COMMENT = (
+    "# module_mapping: modules Pants' default mapping does not know (namespace packages),\n"
+    "# added by build-support/bin/adopt so that imports of them have an owner.\n"
+)
+
+
+def add_module_mapping(build_text: str, source: str, modules: Mapping[str, Sequence[str]]) -> str:
+    """`build_text` (3rdparty/python/BUILD) with `modules` (distribution -> modules) merged into
+    the `module_mapping` of the `python_requirements` target whose `source` is `source`."""
+    if not modules:
+        return build_text
+    tree = ast.parse(build_text)
+    for node in tree.body:
+        call = node.value if isinstance(node, ast.Expr) else None
+        if not (
+            isinstance(call, ast.Call) and getattr(call.func, "id", "") == "python_requirements"
+        ):
+            continue
+        keywords = {k.arg: k.value for k in call.keywords}
+        given = keywords.get("source")
+        if not (isinstance(given, ast.Constant) and given.value == source):
+            continue
+        try:
+            merged = {
+                k: list(v)
+                for k, v in ast.literal_eval(keywords.get("module_mapping", "{}")).items()
+            }
+        except ValueError:
+            raise ModuleMappingError(
+                f"the module_mapping of python_requirements(source={source!r}) is not a literal; "
+                f"add {dict(modules)!r} to it by hand"
+            ) from None
+        for dist, names in modules.items():
+            known = merged.setdefault(dist, [])
+            known += [n for n in names if n not in known]
+        args = [
+            f"{k.arg}={ast.get_source_segment(build_text, k.value)}"
+            for k in call.keywords
+            if k.arg != "module_mapping"
+        ]
+        entries = "".join(
+            f'        "{dist}": [{", ".join(json.dumps(n) for n in merged[dist])}],\n'
+            for dist in sorted(merged)
+        )
+        rendered = (
+            "python_requirements(\n"
+            + "".join(f"    {arg},\n" for arg in args)
+            + "    module_mapping={\n"
+            + entries
+            + "    },\n)\n"
+        )
+        lines = build_text.splitlines(keepends=True)
+        before = "".join(lines[: node.lineno - 1])
+        if not before.endswith(MAPPING_COMMENT):
+            rendered = MAPPING_COMMENT + rendered
+        return before + rendered + "".join(lines[node.end_lineno :])
+    raise ModuleMappingError(f"no python_requirements target with source={source!r}")

@@ -2,8 +2,12 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from adopt.merge import (
+    MAPPING_COMMENT,
     Declared,
+    ModuleMappingError,
+    add_module_mapping,
     locked_versions,
     narrow_inputs,
     pin_differences,
@@ -121,3 +125,40 @@ def test_narrow_inputs_replaces_the_line_and_says_why() -> None:
 def test_pin_differences_lists_upstream_pins_our_lock_does_not_have() -> None:
     preferences = {"idna": ("3.7", "requirements.txt"), "pytest": ("8.4.2", "requirements.txt")}
     assert pin_differences(preferences, LOCKED) == ["idna 3.7 (requirements.txt) -> 3.20"]
+
+
+REQUIREMENTS_BUILD = """\
+# Requirement inputs.
+python_requirements(name="runtime", source="runtime.txt")
+python_requirements(name="test", source="test.txt")
+"""
+
+
+def test_module_mapping_is_added_to_the_target_of_the_input_file() -> None:
+    once = add_module_mapping(
+        REQUIREMENTS_BUILD, "runtime.txt", {"google-api-core": ["google.api_core"]}
+    )
+    twice = add_module_mapping(
+        once,
+        "runtime.txt",
+        {"zope-interface": ["zope.interface"], "google-api-core": ["google.api_core"]},
+    )
+    assert twice == (
+        "# Requirement inputs.\n" + MAPPING_COMMENT + "python_requirements(\n"
+        '    name="runtime",\n'
+        '    source="runtime.txt",\n'
+        "    module_mapping={\n"
+        '        "google-api-core": ["google.api_core"],\n'
+        '        "zope-interface": ["zope.interface"],\n'
+        "    },\n"
+        ")\n"
+        'python_requirements(name="test", source="test.txt")\n'
+    )
+    assert add_module_mapping(REQUIREMENTS_BUILD, "test.txt", {}) == REQUIREMENTS_BUILD
+
+
+def test_module_mapping_needs_the_target() -> None:
+    with pytest.raises(
+        ModuleMappingError, match="no python_requirements target with source='x.txt'"
+    ):
+        add_module_mapping(REQUIREMENTS_BUILD, "x.txt", {"a-b": ["a.b"]})

@@ -11,9 +11,13 @@ from pantry.lockfile.goals.lock_sync import (
     SyncArgs,
     conflicting_constraints,
     constraints_text,
+    lock_sync,
     merge_lock_bodies,
     sync_args,
 )
+from pantry.lockfile.util_rules.pex_lock_update import PexLockUpdate, PexLockUpdateRequest
+from pants.backend.python.util_rules.pex_cli import PexCliProcess
+from pants.engine.process import FallibleProcessResult
 
 
 def test_new_changed_and_removed_inputs() -> None:
@@ -116,3 +120,11 @@ def test_released_projects_are_not_recorded_as_requirements() -> None:
     new = _lock(["botocore", "id"], {"botocore": "1.40.49", "id": "1.5.0"})
     merged = json.loads(merge_lock_bodies(old, new, frozenset({"id"})))
     assert merged["requirements"] == ["botocore", "id"]  # id from the old lock, not the new
+
+
+def test_the_goal_declares_every_process_it_runs() -> None:
+    # Pants 2.17 reads a rule's Gets, and those of helpers defined before it, when the rule is
+    # decorated; a Get it did not see fails at run time ("was not detected in your @rule body").
+    declared = {(get.output_type, get.input_types) for get in lock_sync.rule.input_gets}
+    assert (FallibleProcessResult, (PexCliProcess,)) in declared  # pex3 lock create
+    assert (PexLockUpdate, (PexLockUpdateRequest,)) in declared  # pex3 lock update
