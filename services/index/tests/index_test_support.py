@@ -10,6 +10,7 @@ import zipfile
 from collections.abc import Sequence
 
 BOUNDARY = "pantry-test-boundary-7f3a"
+CONTENT_TYPE = f"multipart/form-data; boundary={BOUNDARY}"
 TOKEN = "s3cret-upload-token"
 # 1980-01-01, the earliest time a zip file can hold.
 _EPOCH = (1980, 1, 1, 0, 0, 0)

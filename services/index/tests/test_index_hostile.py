@@ -26,6 +26,7 @@ from index.storage import Storage
 from index.upload import Uploader, UploadSettings
 from index_test_support import (
     BOUNDARY,
+    CONTENT_TYPE,
     basic_auth,
     make_sdist,
     make_wheel,
@@ -33,7 +34,6 @@ from index_test_support import (
     upload_fields,
 )
 
-CONTENT_TYPE = f"multipart/form-data; boundary={BOUNDARY}"
 SDIST_NAME, SDIST = make_sdist("existing", "2.0")
 
 

@@ -21,7 +21,7 @@ from index.cli import ThreadingWSGIServer, make_server
 from index.storage import Storage
 from index.upload import Uploader, UploadSettings
 from index_test_support import (
-    BOUNDARY,
+    CONTENT_TYPE,
     TOKEN,
     basic_auth,
     make_sdist,
@@ -31,7 +31,6 @@ from index_test_support import (
 )
 from simplerepo import json_api
 
-CONTENT_TYPE = f"multipart/form-data; boundary={BOUNDARY}"
 WHEEL_NAME, WHEEL = make_wheel("demo-pkg", "1.0", b"payload", requires_python=">=3.9")
 SDIST_NAME, SDIST = make_sdist("demo-pkg", "1.0")
 
