@@ -6,8 +6,13 @@ import base64
 import hashlib
 import io
 import tarfile
+import threading
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+from index.cli import ThreadingWSGIServer, make_server
 
 BOUNDARY = "pantry-test-boundary-7f3a"
 CONTENT_TYPE = f"multipart/form-data; boundary={BOUNDARY}"
@@ -141,3 +146,18 @@ def upload_fields(
 
 def basic_auth(password: str = TOKEN, username: str = "__token__") -> str:
     return "Basic " + base64.b64encode(f"{username}:{password}".encode()).decode()
+
+
+@contextmanager
+def serving(app: Any, **server_options: int) -> Iterator[ThreadingWSGIServer]:
+    """`app` served by the index's own server on a free 127.0.0.1 port, in a thread; shut
+    down, closed and joined on exit."""
+    httpd = make_server("127.0.0.1", 0, app, **server_options)
+    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05})
+    thread.start()
+    try:
+        yield httpd
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+        thread.join(timeout=30)

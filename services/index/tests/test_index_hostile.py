@@ -1,7 +1,7 @@
 """Hostile uploads and slow clients against a real server on 127.0.0.1 (issue 17's defects).
 
 Every test talks HTTP over a real socket to `make_server`, the server `python -m index`
-runs, in a thread of this process; requests that no HTTP library would send are written
+runs, in a thread of this process (index_test_support.serving); requests that no HTTP library would send are written
 byte by byte.
 """
 
@@ -12,16 +12,16 @@ import io
 import os
 import socket
 import struct
-import threading
 import time
 import zipfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 from feature_flags import Flags
 from index.app import IndexApp
-from index.cli import ThreadingWSGIServer, make_server
+from index.cli import ThreadingWSGIServer
 from index.storage import Storage
 from index.upload import Uploader, UploadSettings
 from index_test_support import (
@@ -31,6 +31,7 @@ from index_test_support import (
     make_sdist,
     make_wheel,
     multipart,
+    serving,
     upload_fields,
 )
 
@@ -45,6 +46,7 @@ def data(tmp_path: Path) -> Path:
     return path
 
 
+@contextmanager
 def serve(data: Path, **server_options: int) -> Iterator[ThreadingWSGIServer]:
     storage = Storage(data)
     app = IndexApp(
@@ -52,20 +54,13 @@ def serve(data: Path, **server_options: int) -> Iterator[ThreadingWSGIServer]:
         Flags.from_sources(environ={}),
         Uploader(storage, UploadSettings("s3cret-upload-token", 1 << 22)),
     )
-    httpd = make_server("127.0.0.1", 0, app, **server_options)
-    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05})
-    thread.start()
-    try:
+    with serving(app, **server_options) as httpd:
         yield httpd
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
-        thread.join(timeout=30)
 
 
 @pytest.fixture
 def port(data: Path) -> Iterator[int]:
-    for httpd in serve(data):
+    with serve(data) as httpd:
         yield httpd.server_port
 
 
@@ -349,7 +344,7 @@ def test_unreadable_wheels_are_a_400(
 def test_auth_failures_are_answered_before_the_body_arrives(
     data: Path, authorization: str | None, status: bytes
 ) -> None:
-    for httpd in serve(data, max_connections=1):
+    with serve(data, max_connections=1) as httpd:
         lines = ["POST /legacy/ HTTP/1.1", "Host: index", f"Content-Type: {CONTENT_TYPE}"]
         lines += [f"Authorization: {authorization}"] if authorization else []
         lines += ["Content-Length: 1000000"]
@@ -367,7 +362,7 @@ def test_auth_failures_are_answered_before_the_body_arrives(
 
 
 def test_connections_beyond_the_limit_are_turned_away(data: Path) -> None:
-    for httpd in serve(data, max_connections=2):
+    with serve(data, max_connections=2) as httpd:
         port = httpd.server_port
         stalled = [socket.create_connection(("127.0.0.1", port), timeout=10) for _ in range(2)]
         try:
@@ -407,7 +402,7 @@ def test_page_requests_between_uploads_do_not_reread_the_directory(
         return real_scandir(path)
 
     monkeypatch.setattr(os, "scandir", counting_scandir)
-    for httpd in serve(data):
+    with serve(data) as httpd:
         port = httpd.server_port
         assert request(port, "GET", "/simple/")[0] == 200
         assert len(reads) == 1

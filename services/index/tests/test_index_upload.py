@@ -17,7 +17,7 @@ from wsgiref.util import setup_testing_defaults
 import pytest
 from feature_flags import Flags
 from index.app import IndexApp
-from index.cli import ThreadingWSGIServer, make_server
+from index.cli import ThreadingWSGIServer
 from index.storage import Storage
 from index.upload import Uploader, UploadSettings
 from index_test_support import (
@@ -27,6 +27,7 @@ from index_test_support import (
     make_sdist,
     make_wheel,
     multipart,
+    serving,
     upload_fields,
 )
 from simplerepo import json_api
@@ -442,15 +443,8 @@ def test_without_hard_links_publishing_falls_back_to_a_locked_rename(
 
 @pytest.fixture
 def server(data: Path) -> Iterator[ThreadingWSGIServer]:
-    httpd = make_server("127.0.0.1", 0, make_app(data, max_size=1 << 20))
-    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05})
-    thread.start()
-    try:
+    with serving(make_app(data, max_size=1 << 20)) as httpd:
         yield httpd
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
-        thread.join(timeout=10)
 
 
 def post(port: int, body: bytes, authorization: str = basic_auth()) -> tuple[int, str]:
