@@ -1,8 +1,8 @@
 """Hostile uploads and slow clients against a real server on 127.0.0.1 (issue 17's defects).
 
 Every test talks HTTP over a real socket to `make_server`, the server `python -m index`
-runs, in a thread of this process (index_test_support.serving); requests that no HTTP library would send are written
-byte by byte.
+runs, in a thread of this process (index_test_support.serving); requests that no HTTP
+library would send are written byte by byte.
 """
 
 from __future__ import annotations
