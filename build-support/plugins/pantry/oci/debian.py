@@ -231,6 +231,24 @@ def wrapper_script(argv: Sequence[str], libs: Sequence[str]) -> bytes:
     return ("\n".join(lines) + "\n").encode()
 
 
+def resolve_in_tree(files: Mapping[str, Entry], path: str) -> Entry | None:
+    """The entry `path` names, following symlinks that stay inside the packages (a few hops).
+
+    Some programs are a symlink their package ships (redis-server -> redis-check-rdb) and
+    behave by the name they are run as, so the wrapper runs the symlink itself.
+    """
+    for _ in range(8):
+        entry = files.get(path)
+        if entry is None or entry.kind != "symlink":
+            return entry
+        base = "" if entry.target.startswith("/") else path.rpartition("/")[0] + "/"
+        try:
+            path = normalize_path(base + entry.target)
+        except ValueError:
+            return None
+    return None
+
+
 def tools_tree(
     debs: Iterable[bytes], binaries: Mapping[str, Sequence[str]], where: str
 ) -> dict[str, Entry]:
@@ -246,7 +264,7 @@ def tools_tree(
     libs = library_dirs(files)
     for name, argv in sorted(binaries.items()):
         program = normalize_path(argv[0])
-        entry = files.get(program)
+        entry = resolve_in_tree(files, program)
         if entry is None or entry.kind != "file" or not entry.mode & 0o111:
             shipped = sorted(p for p, e in files.items() if e.kind == "file" and e.mode & 0o111)
             raise ToolsTreeError(

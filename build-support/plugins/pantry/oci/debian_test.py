@@ -182,10 +182,21 @@ def test_tools_tree() -> None:
     )
 
 
-@pytest.mark.parametrize("program", ["usr/bin/nope", "etc/tool.conf"])
+def test_tools_tree_runs_a_symlink_to_an_executable_by_its_own_name() -> None:
+    symlinks = {"usr/bin/alias": "tool", "usr/bin/abs": "/usr/bin/tool"}
+    deb = make_deb(TOOL_DEB_FILES, symlinks=symlinks)
+    entries = tools_tree([deb], {"a": ["usr/bin/alias"], "b": ["usr/bin/abs"]}, PATH)
+    assert entries["bin/a"].data == wrapper_script(["usr/bin/alias"], [])
+    assert entries["bin/b"].data == wrapper_script(["usr/bin/abs"], [])
+
+
+@pytest.mark.parametrize(
+    "program", ["usr/bin/nope", "etc/tool.conf", "usr/bin/loop", "usr/bin/conf"]
+)
 def test_tools_tree_needs_an_executable_of_the_packages(program: str) -> None:
     with pytest.raises(ToolsTreeError) as e:
-        tools_tree([make_deb(TOOL_DEB_FILES)], {"t": [program]}, PATH)
+        symlinks = {"usr/bin/loop": "loop", "usr/bin/conf": "../../etc/tool.conf"}
+        tools_tree([make_deb(TOOL_DEB_FILES, symlinks=symlinks)], {"t": [program]}, PATH)
     assert str(e.value) == (
         f"{PATH}: the program of 't', {program!r}, is not an executable file of the pinned "
         "packages; pin the package that ships it, or name one of: usr/bin/tool"
