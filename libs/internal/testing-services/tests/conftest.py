@@ -1,0 +1,1 @@
+pytest_plugins = ["testing_services.pytest_plugin"]
