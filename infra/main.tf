@@ -79,6 +79,14 @@ module "stats" {
   flags           = var.stats_flags
 }
 
+module "downloads" {
+  source = "../services/downloads/infra"
+
+  namespace   = kubernetes_namespace_v1.pantry.metadata[0].name
+  image       = var.downloads_image
+  secret_name = var.downloads_secret_name
+}
+
 # The shared remote cache for Pants (BuildGrid): CI writes with a credential, everyone else
 # reads. It lives here, not beside a service, because it serves the whole repository.
 module "remote_cache" {

@@ -55,6 +55,17 @@ variable "stats_image" {
   type        = string
 }
 
+variable "downloads_image" {
+  description = "Image for services/downloads."
+  type        = string
+}
+
+variable "downloads_secret_name" {
+  description = "Secret in the namespace with DATABASE_URL and REDIS_URL for services/downloads."
+  type        = string
+  default     = "downloads"
+}
+
 variable "stats_flags" {
   description = "Feature flags for the stats job, e.g. { \"count-bots\" = \"on\" }."
   type        = map(string)

@@ -1,0 +1,1 @@
+"""Download counts over the stats job's reports, kept in PostgreSQL, cached in Redis."""

@@ -1,0 +1,3 @@
+from downloads.cli import main
+
+raise SystemExit(main())
