@@ -63,6 +63,27 @@ def test_the_stand_in_is_what_runs(launcher) -> None:
 
 
 @pytest.mark.parametrize(
+    "args, supervised",
+    [
+        (("run", "services/index"), True),
+        (("--no-pantsd", "run", "services/index", "--", "--port", "0"), True),
+        (("test", "services/index::"), False),
+        (("test", "services/index::", "--", "-k", "run"), False),
+    ],
+)
+def test_run_goes_through_the_supervisor(launcher, tmp_path: Path, args, supervised) -> None:
+    # supervise.py takes a SIGTERM to `./pants run` to mean: stop Pants and the program.
+    result = launcher(*args)
+    pants = "-sE -m pants " + " ".join(args)
+    if supervised:
+        venv_python = next((tmp_path / "cache" / "pants").glob("*/bin/python"))
+        supervisor = f"-sE {tmp_path}/repo/build-support/launcher/supervise.py {venv_python} "
+        assert result.stdout == f"pants: {supervisor}{pants}\n"
+    else:
+        assert result.stdout == f"pants: {pants}\n"
+
+
+@pytest.mark.parametrize(
     "config, extra, expected",
     [
         ("contributor.toml", {}, "contributor.toml reads $PANTRY_REMOTE_CACHE, which is not set"),
