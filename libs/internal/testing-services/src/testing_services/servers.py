@@ -266,6 +266,24 @@ def private_dir(prefix: str, run_as: RunAs) -> Path:
     return path
 
 
+def reachable_by(run_as: RunAs, data_dir: Path) -> None:
+    """A ServerError if `run_as` (another user) cannot enter an existing parent of `data_dir`."""
+    if run_as.is_us:
+        return
+    for parent in data_dir.absolute().parents:
+        if (
+            parent.exists()
+            and parent.stat().st_mode & 0o001 == 0
+            and parent.stat().st_uid != run_as.uid
+        ):
+            raise ServerError(
+                f"the data directory {data_dir} is inside {parent}, which the servers' user "
+                f"{run_as.name!r} cannot enter (running as root, the servers run as "
+                f"{run_as.name!r}); choose a data directory it can reach, e.g. under /var/tmp, "
+                f"or run as a normal user."
+            )
+
+
 def socket_path_ok(path: Path, what: str) -> None:
     if len(str(path).encode()) > MAX_SOCKET_PATH:
         raise ServerError(
@@ -375,6 +393,8 @@ def start_postgresql(
     if host:
         check_port_free(host, port, "PostgreSQL")
     run_as = RunAs.for_servers()
+    if data_dir is not None:
+        reachable_by(run_as, data_dir)
     work = private_dir("pantry-pg-", run_as)
     tree = reachable_copy(postgres.parent.parent, run_as, work)
     postgres = tree / "bin" / "postgres"
@@ -483,6 +503,8 @@ def start_redis(
     if host:
         check_port_free(host, port, "Redis")
     run_as = RunAs.for_servers()
+    if data_dir is not None:
+        reachable_by(run_as, data_dir)
     work = private_dir("pantry-redis-", run_as)
     tree = reachable_copy(program.parent.parent, run_as, work)
     if data_dir is None:
