@@ -119,6 +119,19 @@ def stop_survivors(remembered: list[Proc]) -> None:
     signal_all(alive, signal.SIGKILL)
 
 
+def reap_others(pants_pid: int) -> None:
+    """Reap exited children other than Pants: the launcher's shell may leave us one (exec
+    keeps its children), which would otherwise stay a zombie."""
+    while True:
+        try:
+            info = os.waitid(os.P_ALL, 0, os.WEXITED | os.WNOHANG | os.WNOWAIT)
+        except ChildProcessError:
+            return
+        if info is None or info.si_pid == pants_pid:
+            return
+        os.waitpid(info.si_pid, 0)
+
+
 def supervise(argv: list[str]) -> int:
     watched = (*STOP_SIGNALS, signal.SIGCHLD)
     signal.pthread_sigmask(signal.SIG_BLOCK, watched)
@@ -130,6 +143,8 @@ def supervise(argv: list[str]) -> int:
     pants_deadline = None
     while pants.poll() is None:
         info = signal.sigtimedwait(watched, 0.5)
+        if info is not None and info.si_signo == signal.SIGCHLD:
+            reap_others(pants.pid)
         if info is not None and info.si_signo in STOP_SIGNALS:
             if stopped_by is None:
                 stopped_by = info.si_signo
