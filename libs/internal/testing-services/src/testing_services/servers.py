@@ -160,9 +160,12 @@ def reachable_copy(tree: Path, run_as: RunAs, into: Path) -> Path:
     for dirpath, dirnames, filenames in os.walk(mirror):
         os.chmod(dirpath, 0o755)
         for name in filenames:
+            # A hard link shares its mode with the original: change it only if it must.
             path = os.path.join(dirpath, name)
-            mode = os.stat(path).st_mode
-            os.chmod(path, (mode | 0o444 | (0o111 if mode & 0o100 else 0)) & 0o7777)
+            mode = os.stat(path).st_mode & 0o7777
+            wanted = mode | 0o444 | (0o111 if mode & 0o100 else 0)
+            if wanted != mode:
+                os.chmod(path, wanted)
     return mirror
 
 
