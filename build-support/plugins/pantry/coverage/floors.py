@@ -219,13 +219,3 @@ def summary_json(
         indent=2,
         sort_keys=True,
     )
-
-
-def markdown_table(summary: Mapping) -> list[str]:
-    """The CI summary's coverage table, from summary.json's contents."""
-    rows = ["| project | coverage | floor | status |", "|---|---|---|---|"]
-    for p in summary.get("projects", ()):
-        floor = "-" if p["floor"] is None else f"{p['floor']:g}%"
-        status = "below floor" if p["below_floor"] else "ok"
-        rows.append(f"| {p['project']} | {p['percent']:.1f}% | {floor} | {status} |")
-    return rows
