@@ -42,6 +42,7 @@ def analyze(project, config):
 def main(request_path, config):
     with open(request_path) as f:
         request = json.load(f)
+    os.makedirs("out", exist_ok=True)
     figures = {p["project"]: analyze(p, config) for p in request["projects"]}
     with open(os.path.join("out", "figures.json"), "w") as f:
         json.dump(figures, f, indent=1, sort_keys=True)

@@ -114,6 +114,9 @@ async def judge_coverage_floors(
             if (p := floors.project_of(t.address.spec_path, patterns))
         }
     )
+    if not projects:
+        # Nothing run belongs to, or uses, a project (e.g. only build-support/ tests).
+        return CoverageReports(())
     per_project = await MultiGet(
         Get(
             Targets,
