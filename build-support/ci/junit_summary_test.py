@@ -142,12 +142,27 @@ def test_coverage_table_in_the_job_summary(tmp_path: Path) -> None:
         json.dumps(
             {
                 "projects": [
-                    {"project": "libs/shared/a", "percent": 100.0, "floor": 100.0,
-                     "below_floor": False, "uncovered": []},
-                    {"project": "services/b", "percent": 97.5, "floor": 99.0,
-                     "below_floor": True, "uncovered": ["services/b/src/b/x.py:3-4"]},
-                    {"project": "services/c", "percent": 80.0, "floor": None,
-                     "below_floor": False, "uncovered": ["services/c/src/c/y.py:1"]},
+                    {
+                        "project": "libs/shared/a",
+                        "percent": 100.0,
+                        "floor": 100.0,
+                        "below_floor": False,
+                        "uncovered": [],
+                    },
+                    {
+                        "project": "services/b",
+                        "percent": 97.5,
+                        "floor": 99.0,
+                        "below_floor": True,
+                        "uncovered": ["services/b/src/b/x.py:3-4"],
+                    },
+                    {
+                        "project": "services/c",
+                        "percent": 80.0,
+                        "floor": None,
+                        "below_floor": False,
+                        "uncovered": ["services/c/src/c/y.py:1"],
+                    },
                 ],
                 "ran_for_coverage": ["libs/shared/a/tests/test_a.py"],
                 "from_cache": 3,
