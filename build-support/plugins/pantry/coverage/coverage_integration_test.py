@@ -74,11 +74,7 @@ use_rust_parser = true
         "__defaults__({(python_test, python_tests): dict(coverage_floor=100)}, extend=True)\n"
     ),
     "libs/shared/lib/src/lib/BUILD": "python_sources()\n",
-    LIB: (
-        "def sign(n: int) -> str:\n"
-        '    if n < 0:\n        return "-"\n'
-        '    return "+"\n'
-    ),
+    LIB: 'def sign(n: int) -> str:\n    if n < 0:\n        return "-"\n    return "+"\n',
     "libs/shared/lib/tests/BUILD": 'python_tests(name="tests")\n',
     LIB_TEST: (
         "from lib import sign\n\n\n"
@@ -114,7 +110,9 @@ def repo() -> Path:
     pex_cli = pants_toml_section(Path("pants.toml").read_text(), "pex-cli")
     for path, text in FILES.items():
         (repo / path).parent.mkdir(parents=True, exist_ok=True)
-        (repo / path).write_text(text.replace("{pex_cli}", pex_cli) if path == "pants.toml" else text)
+        (repo / path).write_text(
+            text.replace("{pex_cli}", pex_cli) if path == "pants.toml" else text
+        )
     install_launcher(repo)
     for source in Path("build-support/plugins/pantry").glob("*.py"):
         copy_into(repo, source)
@@ -174,7 +172,8 @@ def test_untested_branch_fails_full_and_affected_runs(repo: Path, pants: Fixture
     finally:
         restore(repo)
     for out in (full, affected):
-        assert f"libs/shared/lib: 80.0% (8/10 lines+branches), floor 100%, FAIL; uncovered: {LIB}:4-5" in out
+        failing = "libs/shared/lib: 80.0% (8/10 lines+branches), floor 100%, FAIL; uncovered: "
+        assert f"{failing}{LIB}:4-5" in out
         assert "1 project(s) below their coverage floor: libs/shared/lib" in out
     # The affected run of a library change runs the library's tests and its dependents'.
     assert f"✓ {LIB_TEST}" in affected and "✓ services/svc/tests/test_app.py" in affected
@@ -182,7 +181,7 @@ def test_untested_branch_fails_full_and_affected_runs(repo: Path, pants: Fixture
 
 SVC_CHANGE = FILES[SVC] + "\n\ndef plain(n: int) -> str:\n    return str(n)\n"
 SVC_TEST_CHANGE = FILES["services/svc/tests/test_app.py"] + (
-    "\n\ndef test_plain() -> None:\n    from svc.app import plain\n\n    assert plain(1) == \"1\"\n"
+    '\n\ndef test_plain() -> None:\n    from svc.app import plain\n\n    assert plain(1) == "1"\n'
 )
 
 

@@ -206,9 +206,7 @@ def render(
     return "\n".join(lines)
 
 
-def summary_json(
-    projects: Sequence[ProjectCoverage], ran: Sequence[str], from_cache: int
-) -> str:
+def summary_json(projects: Sequence[ProjectCoverage], ran: Sequence[str], from_cache: int) -> str:
     """dist/coverage/summary.json, which build-support/ci's summary turns into a table."""
     return json.dumps(
         {

@@ -109,7 +109,9 @@ def test_a_lower_floor_and_no_floor() -> None:
 def test_a_project_without_tests_fails_its_floor() -> None:
     p = floors.projects_from_report({}, {"services/x": 100.0}, {})[0]
     assert p.files == () and not p.below_floor  # nothing to measure
-    q = ProjectCoverage("services/x", 100.0, (FileFigures("services/x/src/x/a.py", 3, (1, 2, 3), 0, ()),), ())
+    q = ProjectCoverage(
+        "services/x", 100.0, (FileFigures("services/x/src/x/a.py", 3, (1, 2, 3), 0, ()),), ()
+    )
     assert q.below_floor
     assert q.line() == "services/x: FAIL (no tests), floor 100%"
 

@@ -150,9 +150,7 @@ async def judge_coverage_floors(
         project_targets.append(_ProjectTargets(project, tests, project_floors, sources))
 
     # The projects' tests this run did not run: their data from the cache, or run them now.
-    missing = tuple(
-        fs for pt in project_targets for fs in pt.tests if fs.address not in data_of
-    )
+    missing = tuple(fs for pt in project_targets for fs in pt.tests if fs.address not in data_of)
     results: tuple[TestResult, ...] = ()
     if missing:
         partitions = await Get(
@@ -246,9 +244,7 @@ async def judge_coverage_floors(
     )
     input_digest = await Get(
         Digest,
-        MergeDigests(
-            (inputs, all_sources.snapshot.digest, coverage_config.digest, *prefixed)
-        ),
+        MergeDigests((inputs, all_sources.snapshot.digest, coverage_config.digest, *prefixed)),
     )
     analysis = await Get(
         ProcessResult,

@@ -24,7 +24,9 @@ def test_pantry_collection_wins_when_registered_after_the_python_backend() -> No
     assert collection_the_test_goal_picks(rules) is PantryCoverageDataCollection
     # The check is real: in the other order Pants' merged report would be used.
     reversed_order = [*register.rules(), *pytest_runner.rules(), *coverage_py.rules()]
-    assert collection_the_test_goal_picks(reversed_order) is coverage_py.PytestCoverageDataCollection
+    assert (
+        collection_the_test_goal_picks(reversed_order) is coverage_py.PytestCoverageDataCollection
+    )
 
 
 def test_pants_toml_loads_the_backend_after_pants_python() -> None:
