@@ -13,6 +13,7 @@ is no test result at all (so "nothing ran" never passes silently, unless --allow
 from __future__ import annotations
 
 import argparse
+import json
 import re
 import sys
 import xml.etree.ElementTree as ElementTree
@@ -160,6 +161,30 @@ def render_table(groups: dict[tuple[str, str], Counts]) -> list[str]:
     ]
 
 
+def render_coverage(summary_path: Path) -> list[str]:
+    """The coverage table from `./pants test --use-coverage`'s dist/coverage/summary.json.
+
+    One row per judged project: lines+branches covered by its own tests, its floor, and the
+    uncovered `file:lines` when below; then which tests had to run for lack of cached data.
+    A missing file (no coverage run, or nothing was tested) gives no table.
+    """
+    if not summary_path.is_file():
+        return []
+    summary = json.loads(summary_path.read_text())
+    rows = ["| project | coverage | floor | status |", "|---|---|---|---|"]
+    for p in summary.get("projects", ()):
+        floor = "-" if p["floor"] is None else f"{p['floor']:g}%"
+        status = "ok"
+        if p["below_floor"]:
+            status = "**below floor**: " + " ".join(f"`{u}`" for u in p["uncovered"])
+        rows.append(f"| {p['project']} | {p['percent']:.1f}% | {floor} | {status} |")
+    ran = summary.get("ran_for_coverage", [])
+    notes = [f"{summary.get('from_cache', 0)} test targets outside the run: data from the cache"]
+    if ran:
+        notes.append(f"{len(ran)} run for lack of cached data: {', '.join(ran)}")
+    return [*rows, "", "coverage: " + "; ".join(notes)]
+
+
 def closing_line(total: Counts) -> str:
     return f"tests: {total.passed} passed, {total.failed} failed, {total.skipped} skipped"
 
@@ -170,6 +195,9 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--log", type=Path, help="the console log of that `./pants test` run")
     parser.add_argument("--markdown", type=Path, help="also write the table here (CI job summary)")
     parser.add_argument(
+        "--coverage", type=Path, help="dist/coverage/summary.json of a --use-coverage run"
+    )
+    parser.add_argument(
         "--allow-empty", action="store_true", help="exit 0 when no test ran (nothing affected)"
     )
     args = parser.parse_args(argv)
@@ -178,14 +206,20 @@ def main(argv: list[str]) -> int:
     total = total_of(groups)
     table = render_table(groups)
     skips = render_skips(summarize_skips(args.reports_dir))
+    coverage = render_coverage(args.coverage) if args.coverage else []
     print("\n".join(table))
     if skips:
         print("\n".join(skips))
+    if coverage:
+        print("\n" + "\n".join(coverage))
     if args.markdown:
         args.markdown.parent.mkdir(parents=True, exist_ok=True)
         skip_text = "\n" + "\n".join(skips) + "\n" if skips else ""
+        coverage_text = "\n## Coverage\n\n" + "\n".join(coverage) + "\n" if coverage else ""
         args.markdown.write_text(
-            "## Tests\n\n" + "\n".join(table) + f"\n{skip_text}\n{closing_line(total)}\n"
+            "## Tests\n\n"
+            + "\n".join(table)
+            + f"\n{skip_text}\n{closing_line(total)}\n{coverage_text}"
         )
     print(f"{total.targets} test targets, {total.cached} from cache")
     print(closing_line(total))

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -131,3 +132,62 @@ def test_skips_are_listed_by_project_and_reason(tmp_path: Path) -> None:
 def test_no_skips_no_section(tmp_path: Path) -> None:
     reports = write(tmp_path / "reports", {SHARED_39: FAILING})
     assert render_skips(summarize_skips(reports)) == []
+
+
+def test_coverage_table_in_the_job_summary(tmp_path: Path) -> None:
+    write(tmp_path / "reports", {SERVICE: PASSING})
+    summary = tmp_path / "coverage" / "summary.json"
+    summary.parent.mkdir()
+    summary.write_text(
+        json.dumps(
+            {
+                "projects": [
+                    {
+                        "project": "libs/shared/a",
+                        "percent": 100.0,
+                        "floor": 100.0,
+                        "below_floor": False,
+                        "uncovered": [],
+                    },
+                    {
+                        "project": "services/b",
+                        "percent": 97.5,
+                        "floor": 99.0,
+                        "below_floor": True,
+                        "uncovered": ["services/b/src/b/x.py:3-4"],
+                    },
+                    {
+                        "project": "services/c",
+                        "percent": 80.0,
+                        "floor": None,
+                        "below_floor": False,
+                        "uncovered": ["services/c/src/c/y.py:1"],
+                    },
+                ],
+                "ran_for_coverage": ["libs/shared/a/tests/test_a.py"],
+                "from_cache": 3,
+            }
+        )
+    )
+    markdown = tmp_path / "summary.md"
+    args = [str(tmp_path / "reports"), "--markdown", str(markdown), "--coverage", str(summary)]
+    assert main(args) == 0
+    coverage = markdown.read_text().split("## Coverage\n\n", 1)[1].splitlines()
+    assert coverage == [
+        "| project | coverage | floor | status |",
+        "|---|---|---|---|",
+        "| libs/shared/a | 100.0% | 100% | ok |",
+        "| services/b | 97.5% | 99% | **below floor**: `services/b/src/b/x.py:3-4` |",
+        "| services/c | 80.0% | - | ok |",
+        "",
+        "coverage: 3 test targets outside the run: data from the cache; 1 run for lack of "
+        "cached data: libs/shared/a/tests/test_a.py",
+    ]
+
+
+def test_no_coverage_file_no_coverage_table(tmp_path: Path) -> None:
+    write(tmp_path / "reports", {SERVICE: PASSING})
+    markdown = tmp_path / "summary.md"
+    absent = str(tmp_path / "absent.json")
+    assert main([str(tmp_path / "reports"), "--markdown", str(markdown), "--coverage", absent]) == 0
+    assert "Coverage" not in markdown.read_text()

@@ -44,6 +44,14 @@ def test_unknown_flag_uses_default() -> None:
     assert flags.get("missing") is None
 
 
+def test_repr_lists_flags_by_name() -> None:
+    flags = Flags.from_sources(environ={"PANTRY_FLAG_ZED": "on", "PANTRY_FLAG_ALPHA": "off"})
+    assert repr(flags) == (
+        "Flags([Flag(name='alpha', percent=0.0, source='environment'), "
+        "Flag(name='zed', percent=100.0, source='environment')])"
+    )
+
+
 def test_environ_defaults_to_os_environ(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PANTRY_FLAG_FROM_OS", "on")
     assert Flags.from_sources().is_enabled("from-os")

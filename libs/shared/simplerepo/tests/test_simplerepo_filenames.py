@@ -50,6 +50,17 @@ def test_invalid_filenames(filename: str, reason: str) -> None:
     assert "'example_pkg-1.0-py3-none-any.whl'" in str(err)
 
 
+def test_empty_sdist_name_from_an_older_packaging(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The published wheel may meet packaging < 26.3, which parses "-1.0.tar.gz" as name "".
+    from packaging.version import Version
+    from simplerepo import filenames
+
+    monkeypatch.setattr(filenames, "parse_sdist_filename", lambda _: ("", Version("1.0")))
+    with pytest.raises(InvalidDistributionFilename) as exc_info:
+        parse_distribution_filename("-1.0.tar.gz")
+    assert exc_info.value.reason == "the project name is empty"
+
+
 def test_is_distribution_filename() -> None:
     assert is_distribution_filename("a-1.whl")
     assert is_distribution_filename("a-1.tar.gz")

@@ -130,6 +130,8 @@ def test_parse_project_list_error() -> None:
         json_api.parse_project_list(
             '{"meta": {"api-version": "1.0"}, "projects": [{"name": "a"}, {"name": 3}]}'
         )
+    with pytest.raises(SimpleApiError, match=r"^project list: projects\[0\] must be an object$"):
+        json_api.parse_project_list('{"meta": {"api-version": "1.0"}, "projects": ["a"]}')
 
 
 # What pip >= 22.2 sends.
@@ -154,6 +156,8 @@ OFFERED = (HTML_LEGACY, HTML_V1, JSON_V1)
         ("*/*, text/html;q=0", OFFERED, HTML_V1),
         ("application/json", OFFERED, None),
         ("text/html;q=bogus", OFFERED, None),
+        # Empty ranges are skipped; parameters other than q do not change the quality.
+        (" , application/vnd.pypi.simple.v1+json; charset=utf-8,", OFFERED, JSON_V1),
     ],
 )
 def test_negotiate(accept: str | None, offered: tuple[str, ...], expected: str | None) -> None:
