@@ -58,7 +58,9 @@ def resolve_base(build_root: Path, base: str | None) -> str:
 
 
 def changed_files(build_root: Path, base: str) -> FileChanges:
-    modified, added, deleted = [], [], []
+    modified: list[str] = []
+    added: list[str] = []
+    deleted: list[str] = []
     diff = _git(build_root, "diff", "--name-status", "--no-renames", "-z", base, "--")
     fields = [field for field in diff.split("\0") if field]
     for status, path in zip(fields[::2], fields[1::2]):

@@ -73,7 +73,9 @@ class ImportRulesFieldSet(FieldSet):
 
 class ImportRulesRequest(LintTargetsRequest):
     field_set_type = ImportRulesFieldSet
-    tool_subsystem = ImportRules
+    # Pants 2.17's SkippableSubsystem protocol types `skip` as the SkipOption descriptor, which
+    # newer mypy matches against the bool the descriptor returns.
+    tool_subsystem = ImportRules  # type: ignore[assignment]
 
 
 @dataclass(frozen=True)

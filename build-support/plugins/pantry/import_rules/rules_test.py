@@ -284,8 +284,8 @@ def test_the_goal_writes_the_baseline_into_the_workspace(rule_runner: RuleRunner
     assert "b.gone" not in written
 
     # `_lint` rewrites the files, so put the written baseline back.
-    result = _lint(rule_runner, {**VIOLATIONS, BASELINE: written}, "services")
-    assert (result.exit_code, result.stdout) == (
+    lint = _lint(rule_runner, {**VIOLATIONS, BASELINE: written}, "services")
+    assert (lint.exit_code, lint.stdout) == (
         0,
         f"0 violations in 8 files checked (3 more accepted by {BASELINE}).\n",
     )

@@ -45,7 +45,9 @@ _WRAPPED_MARKER = "_pantry_checks_consumed_requirements"
 def pins_something(requirement: PipRequirement) -> bool:
     """Whether a requirement says more than a project name (and extras)."""
     pkg_requirement = requirement.as_pkg_resources_requirement()
-    return bool(pkg_requirement.specs or pkg_requirement.url or pkg_requirement.marker)
+    # pkg_resources' Requirement subclasses packaging's, which has `url`; its stubs omit it.
+    url = pkg_requirement.url  # type: ignore[attr-defined]
+    return bool(pkg_requirement.specs or url or pkg_requirement.marker)
 
 
 def unlocked_requirements(
@@ -143,4 +145,4 @@ def install() -> None:
         )
 
     setattr(validate_metadata, _WRAPPED_MARKER, True)
-    pex.validate_metadata = validate_metadata  # type: ignore[assignment]
+    pex.validate_metadata = validate_metadata

@@ -340,10 +340,10 @@ class _MarkerParser:
     def parse_atom(self) -> bool:
         if self._peek() == ("paren", "("):
             self._take()
-            value = self.parse_or()
+            result = self.parse_or()
             if self._take() != ("paren", ")"):
                 raise _MarkerSyntaxError()
-            return value
+            return result
         left = self._take()
         kind, op = self._take()
         right = self._take()
@@ -423,7 +423,7 @@ def _field(data: Any, key: str, kind: type, source: str, where: str) -> Any:
     return value
 
 
-_JSON_KIND = {list: "array", dict: "object", str: "string"}
+_JSON_KIND: dict[type, str] = {list: "array", dict: "object", str: "string"}
 
 
 def _shape_error(source: str, where: str, expected: str, value: object) -> LockfileParseError:

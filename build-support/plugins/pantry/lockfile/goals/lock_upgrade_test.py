@@ -25,6 +25,7 @@ from pantry.lockfile.lock_model import split_header
 from pantry.lockfile.util_rules import pex_lock_update, resolve_lock
 from pantry.lockfile.util_rules.resolve_lock import StaleLockfileError
 from pants.backend.python.util_rules.pex_cli import PexCliProcess
+from pants.engine.fs import EMPTY_DIGEST
 from pants.engine.process import Process
 from pants.engine.rules import rule
 from pants.testutil.rule_runner import RuleRunner, engine_error
@@ -63,7 +64,7 @@ def fake_pex_cli(request: PexCliProcess) -> Process:
             *request.subcommand,
             *request.extra_args,
         ),
-        input_digest=request.additional_input_digest,
+        input_digest=request.additional_input_digest or EMPTY_DIGEST,
         output_files=request.output_files,
         description=request.description,
     )
