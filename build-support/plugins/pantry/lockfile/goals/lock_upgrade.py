@@ -10,6 +10,7 @@ the range, e.g. `'idna<3.10'` to step back from a bad release.
 from __future__ import annotations
 
 import difflib
+from typing import Any
 
 from pantry.lockfile.diff_table import render_diff
 from pantry.lockfile.lock_model import (
@@ -26,6 +27,7 @@ from pantry.lockfile.util_rules.resolve_lock import (
     ResolveLock,
     ResolveLockRequest,
 )
+from pantry.pants_patch import require_pants_version
 from pants.engine.console import Console
 from pants.engine.fs import CreateDigest, Digest, FileContent, Workspace
 from pants.engine.goal import Goal, GoalSubsystem
@@ -44,9 +46,15 @@ class _PassthroughStrListOption(StrListOption):
 
     Pants reads a bare word after a goal as another goal, so `lock-upgrade black` would be
     "Unknown goal: black"; `lock-upgrade -- black` is how a goal takes free arguments.
+    Pants 2.17 offers `passthrough` only to `ArgsListOption`, which sets the private
+    `_extra_kwargs` entry this sets; guarded like every patch of Pants (`pantry.pants_patch`).
     """
 
-    def __new__(cls, *args, **kwargs):
+    def __new__(cls, *args: Any, **kwargs: Any) -> _PassthroughStrListOption:
+        require_pants_version(
+            "pantry.lockfile's lock-upgrade (sets StrListOption._extra_kwargs['passthrough'])",
+            "the private `_extra_kwargs` of pants.option.option_types options",
+        )
         instance = super().__new__(cls, *args, **kwargs)
         instance._extra_kwargs["passthrough"] = True
         return instance

@@ -24,6 +24,7 @@ from pantry.lockfile.goals.lock_upgrade import LockUpgradeGoal, UnknownProjectEr
 from pantry.lockfile.lock_model import split_header
 from pantry.lockfile.util_rules import pex_lock_update, resolve_lock
 from pantry.lockfile.util_rules.resolve_lock import StaleLockfileError
+from pantry.pants_patch import PantsPatchError
 from pants.backend.python.util_rules.pex_cli import PexCliProcess
 from pants.engine.fs import EMPTY_DIGEST
 from pants.engine.process import Process
@@ -161,3 +162,12 @@ def test_stale_lock_is_not_upgraded(rule_runner: RuleRunner) -> None:
     rule_runner.write_files({"3rdparty/python/reqs.txt": "idna>=3.5\nrequests>=2\nunresolvable\n"})
     with engine_error(StaleLockfileError, contains="  - changed: `idna>=3.5`"):
         run_goal(rule_runner, LockUpgradeGoal, "--", "idna")
+
+
+def test_the_passthrough_option_refuses_another_pants(monkeypatch: pytest.MonkeyPatch) -> None:
+    from pants import version
+
+    assert lock_upgrade._PassthroughStrListOption(help="h")._extra_kwargs["passthrough"] is True
+    monkeypatch.setattr(version, "VERSION", "2.18.0")
+    with pytest.raises(PantsPatchError, match=r"^pantry.lockfile's lock-upgrade \(sets "):
+        lock_upgrade._PassthroughStrListOption(help="h")
