@@ -10,10 +10,12 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
+from pantry.errors import PantryError
+
 DEFAULT_BRANCHES = ("main", "origin/main")
 
 
-class GitError(Exception):
+class GitError(PantryError):
     """git failed; the message says which command and what git printed."""
 
 

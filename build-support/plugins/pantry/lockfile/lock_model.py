@@ -23,11 +23,13 @@ import re
 from dataclasses import dataclass
 from typing import Any, Iterable, Mapping
 
+from pantry.errors import PantryError
+
 HEADER_PREFIX = "//"
 _TOP = "the top level"
 
 
-class LockfileParseError(ValueError):
+class LockfileParseError(PantryError, ValueError):
     """A lockfile that is not a pex lock Pants wrote (or that was edited by hand)."""
 
 
@@ -280,7 +282,7 @@ def marker_may_hold(marker: str, extras: frozenset[str]) -> bool:
     return value if parser.at_end() else True
 
 
-class _MarkerSyntaxError(Exception):
+class _MarkerSyntaxError(PantryError):
     pass
 
 

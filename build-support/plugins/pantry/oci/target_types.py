@@ -81,6 +81,7 @@ class OciBaseImageUserField(StringField):
 class OciBaseImageUidField(IntField):
     alias = "uid"
     default = 65532
+    value: int
     help = "The uid and gid of `user` (65532 is distroless' `nonroot`)."
 
     @classmethod

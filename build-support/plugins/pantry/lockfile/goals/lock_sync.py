@@ -30,6 +30,7 @@ import json
 import re
 from typing import cast
 
+from pantry.errors import PantryError
 from pantry.lockfile.diff_table import render_diff
 from pantry.lockfile.freshness import regenerate_command
 from pantry.lockfile.lock_model import (
@@ -139,7 +140,7 @@ def sync_args(declared: list[str], locked: list[str]) -> SyncArgs:
     return SyncArgs(tuple(add), tuple(replace), tuple(delete))
 
 
-class LockMergeError(Exception):
+class LockMergeError(PantryError):
     """Two pex locks that cannot be merged (a project locked at two versions)."""
 
 

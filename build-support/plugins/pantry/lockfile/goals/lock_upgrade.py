@@ -12,6 +12,7 @@ from __future__ import annotations
 import difflib
 from typing import Any
 
+from pantry.errors import PantryError
 from pantry.lockfile.diff_table import render_diff
 from pantry.lockfile.lock_model import (
     LockfileParseError,
@@ -37,7 +38,11 @@ from pants.util.docutil import bin_name
 from pants.util.strutil import softwrap
 
 
-class UnknownProjectError(Exception):
+class NoProjectsError(PantryError):
+    """`lock-upgrade` was given no project to upgrade."""
+
+
+class UnknownProjectError(PantryError):
     """A name given to `lock-upgrade` that the lock does not pin."""
 
 
@@ -119,10 +124,9 @@ async def lock_upgrade(
     console: Console, subsystem: LockUpgradeSubsystem, workspace: Workspace
 ) -> LockUpgradeGoal:
     if not subsystem.projects:
-        console.print_stderr(
+        raise NoProjectsError(
             f"Name the projects to upgrade, e.g. `{bin_name()} lock-upgrade -- black idna`."
         )
-        return LockUpgradeGoal(exit_code=1)
     option = "[lock-upgrade].resolve"
     lock, freshness = await MultiGet(
         Get(ResolveLock, ResolveLockRequest(subsystem.resolve, option)),

@@ -20,7 +20,11 @@ from pantry.lockfile.conftest import (
     write_repo,
 )
 from pantry.lockfile.goals import lock_upgrade
-from pantry.lockfile.goals.lock_upgrade import LockUpgradeGoal, UnknownProjectError
+from pantry.lockfile.goals.lock_upgrade import (
+    LockUpgradeGoal,
+    NoProjectsError,
+    UnknownProjectError,
+)
 from pantry.lockfile.lock_model import split_header
 from pantry.lockfile.util_rules import pex_lock_update, resolve_lock
 from pantry.lockfile.util_rules.resolve_lock import StaleLockfileError
@@ -137,11 +141,11 @@ def test_failed_upgrade_leaves_lock_alone(rule_runner: RuleRunner) -> None:
 
 
 def test_no_names(rule_runner: RuleRunner) -> None:
-    result = run_goal(rule_runner, LockUpgradeGoal)
-    assert (result.exit_code, result.stderr) == (
-        1,
-        "Name the projects to upgrade, e.g. `pants lock-upgrade -- black idna`.\n",
-    )
+    with engine_error(
+        NoProjectsError,
+        contains="Name the projects to upgrade, e.g. `pants lock-upgrade -- black idna`.",
+    ):
+        run_goal(rule_runner, LockUpgradeGoal)
 
 
 def test_unknown_names_are_refused_with_suggestions(rule_runner: RuleRunner) -> None:
