@@ -1,6 +1,6 @@
 """The files that change how everything builds, so a change to any of them affects every target.
 
-This is the one list; README's "CI" section documents it. Patterns are repository paths;
+This is the one list; README.md beside this file documents it. Patterns are repository paths;
 a trailing `/**` matches everything below a directory.
 """
 
