@@ -119,7 +119,7 @@ class BenchFailed(Exception):
 def plugin_files() -> list[Path]:
     """The plugins the linter needs, as source files (their BUILD files and tests stay out)."""
     plugins = REPO / "build-support/plugins/pantry"
-    files = [plugins / "__init__.py"]
+    files = [plugins / "__init__.py", plugins / "errors.py", plugins / "pants_patch.py"]
     for package in ("modern_python", "import_rules"):
         files += [
             p
