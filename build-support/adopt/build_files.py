@@ -112,9 +112,9 @@ def _ics(info: ProjectInfo) -> tuple[Optional[str], Optional[str]]:
         if not info.python_version:
             return None, None
         if info.deploy_targets and info.python_version != IMAGE_PYTHON:
-            pythons = sorted({info.python_version, IMAGE_PYTHON}, key=_minor)
-            sources = _list(f"CPython=={v}.*" for v in pythons)
-            params = ",\n".join(f'py{v.replace(".", "")}=["CPython=={v}.*"]' for v in pythons)
+            both = sorted({info.python_version, IMAGE_PYTHON}, key=_minor)
+            sources = _list(f"CPython=={v}.*" for v in both)
+            params = ",\n".join(f'py{v.replace(".", "")}=["CPython=={v}.*"]' for v in both)
             return (
                 f"interpreter_constraints={sources}",
                 f"interpreter_constraints=parametrize(\n    {_indent(params)},\n)",
@@ -267,13 +267,13 @@ def _root_build(paths: Sequence[str], info: ProjectInfo, sources_ics: Optional[s
     out = [
         f"# {what}{version}, adopted{origin} with build-support/bin/adopt.\n"
         + (f"# {info.summary}\n" if info.summary else "")
-        + "# Upstream code keeps upstream style: black, isort and flake8 skip it until it is\n"
-        + "# reformatted (drop these defaults, then ./pants fmt lint "
+        + "# Upstream code keeps upstream style: black, isort, flake8 and mypy skip it until it\n"
+        + "# is reformatted and type-checks (drop these defaults, then ./pants fmt lint check "
         + f"{info.path}::).\n"
         + "__defaults__(\n"
         + "    {\n"
         + "        (python_sources, python_tests, python_test_utils): dict(\n"
-        + "            skip_black=True, skip_isort=True, skip_flake8=True\n"
+        + "            skip_black=True, skip_isort=True, skip_flake8=True, skip_mypy=True\n"
         + "        )\n"
         + "    }\n"
         + ")\n"

@@ -81,7 +81,7 @@ def test_shared_lib_builds() -> None:
     assert (
         "# demo-lib 1.2.0, adopted from demo-1.2.0.tar.gz with build-support/bin/adopt.\n" in root
     )
-    assert "skip_black=True, skip_isort=True, skip_flake8=True" in root
+    assert "skip_black=True, skip_isort=True, skip_flake8=True, skip_mypy=True" in root
     assert (
         "python_distribution(\n"
         '    name="dist",\n'

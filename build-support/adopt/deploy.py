@@ -204,7 +204,9 @@ def read_dockerfile(text: str, path: str = "Dockerfile") -> DockerfileHints:
         pending = ""
     if pending:
         instructions.append(pending)
-    base, entrypoint, cmd, workdir, user = "", (), (), "", ""
+    base, workdir, user = "", "", ""
+    entrypoint: tuple[str, ...] = ()
+    cmd: tuple[str, ...] = ()
     ports: list[int] = []
     env: dict[str, str] = {}
     for instruction in instructions:
@@ -468,7 +470,7 @@ def _script_command(text: str) -> list[str]:
 
 
 def _replace(binary: Binary, **changes: object) -> Binary:
-    return Binary(**{**binary.__dict__, **changes})  # type: ignore[arg-type]
+    return Binary(**{**binary.__dict__, **changes})
 
 
 def _module_of(path: str) -> str:

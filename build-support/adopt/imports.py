@@ -218,9 +218,10 @@ def _read_mapping(path: Path) -> dict[str, tuple[str, ...]]:
         return {}
     for node in tree.body:
         target = getattr(node, "target", None) or (getattr(node, "targets", None) or [None])[0]
-        if getattr(target, "id", "") == "DEFAULT_MODULE_MAPPING" and node.value is not None:
+        value = getattr(node, "value", None)
+        if getattr(target, "id", "") == "DEFAULT_MODULE_MAPPING" and value is not None:
             try:
-                raw = ast.literal_eval(node.value)
+                raw = ast.literal_eval(value)
             except ValueError:
                 return {}
             return {canonical_name(k): tuple(v) for k, v in raw.items()}

@@ -25,6 +25,7 @@ a wide margin: each test took 60-140 s there.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import tarfile
 from pathlib import Path
@@ -61,7 +62,7 @@ MONOREPO = {
 
 
 def environment() -> dict[str, str]:
-    return launcher_env(**IDENTITY)
+    return launcher_env(os.environ, **IDENTITY)
 
 
 def run(

@@ -684,7 +684,7 @@ class Adoption:
         extra = [Declared(parse_requirement(name), "the lock", "runtime") for name in additions]
         path.write_text(render_additions(_read(path), extra, plan.dest))
         self.map_modules({p.name: p.module for p in providers if p.needs_mapping}, "")
-        self.found_in_lock = [f"{m} ({found[m].name})" for m in third if m in found]
+        self.found_in_lock = [f"{m} ({p.name})" for m, p in found.items() if p]
         self.say(f"imports without an owner: {', '.join(self.found_in_lock)}; adding them")
         if additions:
             self.relock()

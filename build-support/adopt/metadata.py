@@ -321,8 +321,8 @@ def _read_pkg_info(root: Path, meta: ProjectMetadata) -> None:
             extras.setdefault(extra["extra"], []).append(without_extra)
     meta.add(runtime, "PKG-INFO Requires-Dist", "runtime")
     meta.add(test, "PKG-INFO Requires-Dist (test extra)", "test")
-    for extra, requirements in extras.items():
-        meta.add_extra(extra, requirements, f"PKG-INFO Requires-Dist (extra {extra!r})")
+    for extra_name, requirements in extras.items():
+        meta.add_extra(extra_name, requirements, f"PKG-INFO Requires-Dist (extra {extra_name!r})")
 
 
 def _requirement_files(root: Path) -> list[str]:

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Mapping
 
 from adopt.pytest_config import (
     plugins_named,
@@ -8,6 +9,12 @@ from adopt.pytest_config import (
     render_pytest_ini,
     split_addopts,
 )
+
+
+def _read(root: Path) -> tuple[str, Mapping[str, str]]:
+    config = read_pytest_config(root)
+    assert config is not None, f"no pytest configuration found in {root}"
+    return config
 
 
 def test_pyproject_ini_options(tmp_path: Path) -> None:
@@ -18,7 +25,7 @@ def test_pyproject_ini_options(tmp_path: Path) -> None:
         "xfail_strict = true\n"
         'filterwarnings = ["error"]\n'
     )
-    origin, options = read_pytest_config(tmp_path)
+    origin, options = _read(tmp_path)
     text, notes = render_pytest_ini(origin, options)
     assert text == (
         "# pytest configuration of the adopted project "
@@ -37,7 +44,7 @@ def test_pytest_ini_wins_over_setup_cfg(tmp_path: Path) -> None:
     (tmp_path / "setup.cfg").write_text("[tool:pytest]\nminversion = 2.2\n")
     assert read_pytest_config(tmp_path) == ("setup.cfg [tool:pytest]", {"minversion": "2.2"})
     (tmp_path / "pytest.ini").write_text("[pytest]\nmarkers =\n    slow\n    net: network\n")
-    origin, options = read_pytest_config(tmp_path)
+    origin, options = _read(tmp_path)
     assert render_pytest_ini(origin, options)[0].endswith(
         "[pytest]\nmarkers =\n    slow\n    net: network\n"
     )
@@ -58,7 +65,7 @@ def test_pytest9_native_table_and_kept_addopts(tmp_path: Path) -> None:
         "[tool.pytest.ini_options]\n"
         'markers = ["ignored: the native table wins"]\n'
     )
-    origin, options = read_pytest_config(tmp_path)
+    origin, options = _read(tmp_path)
     assert origin == "pyproject.toml [tool.pytest]"
     text, notes = render_pytest_ini(origin, options)
     assert text.endswith(

@@ -111,8 +111,8 @@ def _extract(archive: Path, destination: Path) -> Path:
         else:
             with tarfile.open(archive) as tf:
                 members = [m for m in tf.getmembers() if m.isfile() or m.isdir()]
-                for member in members:
-                    _check_member(archive, member.name)
+                for tar_member in members:
+                    _check_member(archive, tar_member.name)
                 tf.extractall(destination, members=members)
     except (tarfile.TarError, zipfile.BadZipFile, OSError, EOFError) as error:
         raise SourceError(f"cannot read sdist {str(archive)!r}: {error}") from None

@@ -37,7 +37,7 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping, Optional, Sequence
+from typing import Callable, Mapping, Optional, Sequence
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[2]
@@ -119,7 +119,7 @@ class BenchFailed(Exception):
 def plugin_files() -> list[Path]:
     """The plugins the linter needs, as source files (their BUILD files and tests stay out)."""
     plugins = REPO / "build-support/plugins/pantry"
-    files = [plugins / "__init__.py"]
+    files = [plugins / "__init__.py", plugins / "errors.py", plugins / "pants_patch.py"]
     for package in ("modern_python", "import_rules"):
         files += [
             p
@@ -383,7 +383,9 @@ def render(rows: Sequence[Row]) -> str:
     return "\n".join(lines)
 
 
-def _make_writable_and_retry(function, path, _exc_info) -> None:  # type: ignore[no-untyped-def]
+def _make_writable_and_retry(
+    function: Callable[[str], object], path: str, _exc_info: object
+) -> None:
     """Pants and pex leave read-only directories in their caches."""
     os.chmod(os.path.dirname(path), 0o755)
     if os.path.isdir(path):

@@ -11,6 +11,7 @@ build-support/launcher/launcher_test.py.
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import signal
@@ -79,7 +80,7 @@ FIXTURE_FILES = {
 
 def env_for_children(**extra: str) -> dict[str, str]:
     """Only what the launcher and Pants need, on a PATH of system directories."""
-    return launcher_env(PATH="/usr/local/bin:/usr/bin:/bin", LANG="C.UTF-8", **extra)
+    return launcher_env(os.environ, PATH="/usr/local/bin:/usr/bin:/bin", LANG="C.UTF-8", **extra)
 
 
 def free_port() -> int:
@@ -139,7 +140,9 @@ def server() -> Iterator[Server]:
         [*argv, "--check"], env=env_for_children(), capture_output=True, text=True, timeout=600
     )
     assert check.returncode == 0, check.stderr
-    python = Path(re.search(r"^python: (.+)$", check.stdout, re.MULTILINE).group(1))
+    found = re.search(r"^python: (.+)$", check.stdout, re.MULTILINE)
+    assert found, f"--check printed no `python:` line:\n{check.stdout}"
+    python = Path(found.group(1))
     with log.open("w") as sink:
         process = subprocess.Popen(argv, env=env_for_children(), stdout=sink, stderr=sink)
     try:

@@ -3,6 +3,7 @@ from __future__ import annotations
 import os
 import socket
 from pathlib import Path
+from typing import Any
 
 import pytest
 from remote_cache import tokens
@@ -21,8 +22,8 @@ from remote_cache.server import (
 NOW = 1_800_000_000
 
 
-def options(tmp_path: Path, **overrides) -> ServeOptions:
-    values = dict(
+def options(tmp_path: Path, **overrides: Any) -> ServeOptions:
+    values: dict[str, Any] = dict(
         port=50051,
         storage=tmp_path / "storage",
         token_file=tmp_path / "token",

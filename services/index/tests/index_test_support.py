@@ -129,7 +129,7 @@ def upload_fields(
     project: str, release: str, data: bytes, **overrides: str | None
 ) -> list[tuple[str, str]]:
     """The form fields twine sends with a file; an override of None drops a field."""
-    fields = {
+    fields: dict[str, str | None] = {
         ":action": "file_upload",
         "protocol_version": "1",
         "metadata_version": "2.1",

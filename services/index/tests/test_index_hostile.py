@@ -396,7 +396,7 @@ def test_page_requests_between_uploads_do_not_reread_the_directory(
     reads: list[object] = []
     real_scandir = os.scandir
 
-    def counting_scandir(path: object) -> object:
+    def counting_scandir(path: str | os.PathLike[str]) -> object:
         if path == data:
             reads.append(path)
         return real_scandir(path)

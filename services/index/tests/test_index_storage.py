@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 
 import pytest
-from index.storage import SCAN_TTL, AlreadyExists, Storage
+from index.storage import SCAN_TTL, AlreadyExists, Storage, StoredFile
 
 
 def sha256(data: bytes) -> str:
@@ -47,6 +47,12 @@ def test_unparsable_files_warn_once_and_quiet_files_are_skipped(
     assert "is not a distribution filename" in caplog.records[0].getMessage()
 
 
+def _found(storage: Storage, filename: str) -> StoredFile:
+    stored = storage.find(filename)
+    assert stored is not None, f"{filename} not found"
+    return stored
+
+
 def test_digest_is_cached_until_file_changes(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -54,18 +60,23 @@ def test_digest_is_cached_until_file_changes(
     dist.write_bytes(b"one")
     one, two = sha256(b"one"), sha256(b"two")
     storage = Storage(tmp_path)
-    assert storage.find(dist.name).sha256 == one
+    assert _found(storage, dist.name).sha256 == one
 
-    calls = []
+    calls: list[tuple[bytes, ...]] = []
     real_sha256 = hashlib.sha256
-    monkeypatch.setattr(hashlib, "sha256", lambda *a: calls.append(a) or real_sha256(*a))
-    assert storage.find(dist.name).sha256 == one
+
+    def counting_sha256(*data: bytes) -> hashlib._Hash:
+        calls.append(data)
+        return real_sha256(*data)
+
+    monkeypatch.setattr(hashlib, "sha256", counting_sha256)
+    assert _found(storage, dist.name).sha256 == one
     assert calls == []
 
     # Same size, so only the mtime tells the cache the content changed.
     dist.write_bytes(b"two")
     os.utime(dist, ns=(1, 1))
-    assert storage.find(dist.name).sha256 == two
+    assert _found(storage, dist.name).sha256 == two
     assert len(calls) == 1
 
 
@@ -76,7 +87,7 @@ def test_metadata_file_adds_hash_and_requires_python(tmp_path: Path) -> None:
         b"\nLong description\n"
     )
     (tmp_path / "demo-1.0-py3-none-any.whl.metadata").write_bytes(metadata)
-    stored = Storage(tmp_path).find("demo-1.0-py3-none-any.whl")
+    stored = _found(Storage(tmp_path), "demo-1.0-py3-none-any.whl")
     assert (stored.metadata_sha256, stored.requires_python) == (
         sha256(metadata),
         ">=3.9",
@@ -156,7 +167,7 @@ def test_a_file_published_during_a_rescan_is_not_lost(
     storage = Storage(tmp_path)
     real_scandir = os.scandir
 
-    def publish_while_scanning(path: object) -> object:
+    def publish_while_scanning(path: str | os.PathLike[str]) -> object:
         # The rescan has read the directory; an upload lands before it installs the result.
         entries = list(real_scandir(path))
         if path == tmp_path and not (tmp_path / "late-1.0.tar.gz").exists():
@@ -183,7 +194,7 @@ def test_publish_is_atomic_and_never_overwrites(tmp_path: Path) -> None:
         "demo-1.0-py3-none-any.whl.metadata",
     ]
     assert (tmp_path / "demo-1.0-py3-none-any.whl.metadata").read_bytes() == b"Name: demo\n"
-    assert storage.find("demo-1.0-py3-none-any.whl").sha256 == sha256(b"wheel")
+    assert _found(storage, "demo-1.0-py3-none-any.whl").sha256 == sha256(b"wheel")
 
     second = storage.begin()
     second.write(b"other")
@@ -212,6 +223,6 @@ def test_cached_files_notice_a_new_metadata_file(tmp_path: Path) -> None:
     (tmp_path / "demo-1.0-py3-none-any.whl").write_bytes(b"wheel")
     (tmp_path / "other-1.0-py3-none-any.whl.metadata").mkdir()  # not a file: ignored
     storage = Storage(tmp_path)
-    assert storage.find("demo-1.0-py3-none-any.whl").requires_python is None
+    assert _found(storage, "demo-1.0-py3-none-any.whl").requires_python is None
     (tmp_path / "demo-1.0-py3-none-any.whl.metadata").write_text("Requires-Python: >=3.10\n")
-    assert storage.find("demo-1.0-py3-none-any.whl").requires_python == ">=3.10"
+    assert _found(storage, "demo-1.0-py3-none-any.whl").requires_python == ">=3.10"

@@ -237,7 +237,8 @@ def _refusals() -> list:
         ),
         (
             "submit",
-            dict(body=upload_body(**{":action": "submit"})),
+            # `:action` is no parameter's name, so it never reaches filename, data or name.
+            dict(body=upload_body(**{":action": "submit"})),  # type: ignore[arg-type]
             "400",
             "unsupported :action 'submit'; this index accepts only 'file_upload'",
         ),

@@ -39,7 +39,8 @@ def test_download() -> None:
 
 
 def test_download_under_a_prefix() -> None:
-    assert parse_line(line(path="/pypi/files/demo-1.0.tar.gz")).project == "demo"
+    download = parse_line(line(path="/pypi/files/demo-1.0.tar.gz"))
+    assert download is not None and download.project == "demo"
 
 
 @pytest.mark.parametrize(

@@ -105,7 +105,7 @@ def repo() -> Path:
         )
     install_launcher(repo)
     for source in [
-        *Path("build-support/plugins/pantry").rglob("*.py"),
+        *map(str, Path("build-support/plugins/pantry").rglob("*.py")),
         "3rdparty/python/default.lock",
     ]:
         copy_into(repo, source)

@@ -10,10 +10,12 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
+from pantry.errors import PantryError
+
 DEFAULT_BRANCHES = ("main", "origin/main")
 
 
-class GitError(Exception):
+class GitError(PantryError):
     """git failed; the message says which command and what git printed."""
 
 
@@ -58,7 +60,9 @@ def resolve_base(build_root: Path, base: str | None) -> str:
 
 
 def changed_files(build_root: Path, base: str) -> FileChanges:
-    modified, added, deleted = [], [], []
+    modified: list[str] = []
+    added: list[str] = []
+    deleted: list[str] = []
     diff = _git(build_root, "diff", "--name-status", "--no-renames", "-z", base, "--")
     fields = [field for field in diff.split("\0") if field]
     for status, path in zip(fields[::2], fields[1::2]):

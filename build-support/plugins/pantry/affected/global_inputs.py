@@ -1,6 +1,6 @@
 """The files that change how everything builds, so a change to any of them affects every target.
 
-This is the one list; README's "CI" section documents it. Patterns are repository paths;
+This is the one list; README.md beside this file documents it. Patterns are repository paths;
 a trailing `/**` matches everything below a directory.
 """
 
@@ -28,7 +28,8 @@ GLOBAL_INPUTS: tuple[GlobalInput, ...] = (
     GlobalInput("build-support/plugins/**", "Pantry's plugins (and their lock) run every goal"),
     GlobalInput("build-support/import-rules.toml", "the import rules every file is linted by"),
     GlobalInput("build-support/import-rules-baseline.txt", "the import-rules baseline"),
-    GlobalInput("pyproject.toml", "formatter settings for every file"),
+    GlobalInput("pyproject.toml", "formatter and type-checker settings for every file"),
+    GlobalInput("build-support/mypy/**", "the type checker's pin, which checks every file"),
     GlobalInput("conftest.py", "a root conftest.py is loaded by every test"),
     GlobalInput(".ci/**", "the CI entry point"),
     GlobalInput("build-support/ci/**", "the CI scripts"),

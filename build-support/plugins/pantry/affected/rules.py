@@ -65,12 +65,9 @@ async def list_affected(
     address_to_dependents: AddressToDependents,
 ) -> Affected:
     root = build_root.pathlib_path
-    try:
-        base = git.resolve_base(root, subsystem.base)
-        changes = git.changed_files(root, base)
-    except git.GitError as error:
-        console.print_stderr(f"affected: {error}")
-        return Affected(exit_code=1)
+    # A bad --base or a repository git cannot read raises git.GitError, a PantryError.
+    base = git.resolve_base(root, subsystem.base)
+    changes = git.changed_files(root, base)
 
     # Generated targets (one per file) stand for their generators everywhere but where a
     # deleted file's only owner is its generator.

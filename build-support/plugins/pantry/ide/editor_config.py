@@ -17,6 +17,7 @@ import json
 from dataclasses import dataclass
 from typing import Any, Iterable, Mapping, Sequence
 
+from pantry.errors import PantryError
 from pantry.ide.layout import ExecutionRoot, absolute
 
 PYRIGHT_CONFIG = "pyrightconfig.json"
@@ -25,7 +26,7 @@ ENV_NAME_PREFIX = "pantry: "
 VSCODE_KEYS = ("python.defaultInterpreterPath", "python.analysis.extraPaths")
 
 
-class SettingsFileError(Exception):
+class SettingsFileError(PantryError):
     """An existing editor settings file cannot be merged into."""
 
 

@@ -15,8 +15,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
+from pantry.errors import PantryError
 
-class UnwritableFileError(Exception):
+
+class UnwritableFileError(PantryError):
     """A file `./pants ide` must write cannot be written."""
 
 

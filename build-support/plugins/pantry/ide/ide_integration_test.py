@@ -214,6 +214,9 @@ def repo() -> Path:
     plugins = Path("build-support/plugins/pantry")
     for source in [
         plugins / "__init__.py",
+        # What every backend's modules import: the error base and the guard on Pants patches.
+        plugins / "errors.py",
+        plugins / "pants_patch.py",
         *plugins.glob("ide/*.py"),
         *plugins.glob("modern_python/*.py"),
         # What this very test imports, so pyright over the copy resolves it too.

@@ -1,5 +1,5 @@
 """`./pants ide`: a venv per resolve with every first-party source root importable, plus
-pyright and VS Code settings (see README's "Editors" section).
+pyright and VS Code settings (see README.md beside this file).
 
 The pure logic is in `layout`, `interpreters`, `venv_state`, `editor_config` and `files`.
 """

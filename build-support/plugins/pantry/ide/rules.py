@@ -15,7 +15,9 @@ import posixpath
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NoReturn
 
+from pantry.errors import PantryError
 from pantry.ide import editor_config, files, layout
 from pantry.ide.goal import Ide, IdeSubsystem
 from pantry.ide.interpreters import venv_interpreter_constraints
@@ -47,11 +49,15 @@ from pants.util.strutil import path_safe, pluralize
 PTH_FILE = "pantry-ide-source-roots.pth"
 
 
-class MissingInterpreterError(Exception):
+class MissingInterpreterError(PantryError):
     """No interpreter on the search path satisfies a resolve's venv constraints."""
 
 
-class VenvBuildError(Exception):
+class IdeError(PantryError):
+    """`./pants ide` stopped before writing anything it could not finish; the message says why."""
+
+
+class VenvBuildError(PantryError):
     """Building or exporting a resolve's virtualenv failed for another reason."""
 
 
@@ -214,28 +220,27 @@ async def ide(
     first_party: FirstPartyPython,
     workspace: Workspace,
 ) -> Ide:
-    def fail(message: str) -> Ide:
-        console.print_stderr(f"ide: {message}")
-        return Ide(exit_code=1)
+    def fail(message: str) -> NoReturn:
+        raise IdeError(f"ide: {message}") from None
 
     if not python_setup.enable_resolves:
-        return fail(
+        fail(
             "`[python].enable_resolves` is false: `./pants ide` exports one virtualenv per"
             " resolve (`[python.resolves]`). Set it to true in pants.toml."
         )
     root = build_root.pathlib_path
     trees = layout.trees(first_party.files, python_setup.default_resolve)
     if not trees:
-        return fail("no first-party Python code (python_sources/python_tests targets) found.")
+        fail("no first-party Python code (python_sources/python_tests targets) found.")
     try:
         settings_files = _settings_files(subsystem, root)
     except (editor_config.SettingsFileError, files.UnwritableFileError) as error:
-        return fail(str(error))
+        fail(str(error))
 
     try:
         venvs = await MultiGet(Get(IdeVenv, IdeVenvRequest(tree.resolve)) for tree in trees)
     except (MissingInterpreterError, VenvBuildError) as error:
-        return fail(str(error))
+        fail(str(error))
 
     summary: list[str] = []
     exported: list[editor_config.Venv] = []
@@ -266,7 +271,7 @@ async def ide(
                     ),
                 )
                 if result.exit_code:
-                    return fail(
+                    fail(
                         f"exporting `{tree.resolve}` failed: `{' '.join(command.argv)}` exited"
                         f" with {result.exit_code} (its output is above). {relative_dir} is"
                         " incomplete and will be rebuilt by the next `./pants ide`; no editor"
@@ -275,7 +280,7 @@ async def ide(
             try:
                 files.write_all([files.PlannedWrite(venv_dir / STAMP, venv.record.render(), STAMP)])
             except files.UnwritableFileError as error:
-                return fail(str(error))
+                fail(str(error))
         major_minor = ".".join(venv.record.python_version.split(".")[:2])
         info = editor_config.Venv(tree.resolve, str(venv_dir), major_minor, tree.source_roots)
         exported.append(info)
@@ -313,7 +318,7 @@ async def ide(
     try:
         written = {write.label for write in files.write_all(writes)}
     except files.UnwritableFileError as error:
-        return fail(str(error))
+        fail(str(error))
 
     for line in summary:
         console.print_stdout(line)

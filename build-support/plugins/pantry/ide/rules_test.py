@@ -10,12 +10,12 @@ import pytest
 from pantry.ide import rules as ide_rules
 from pantry.ide.goal import Ide
 from pantry.ide.layout import PythonFile
-from pantry.ide.rules import FirstPartyPython
+from pantry.ide.rules import FirstPartyPython, IdeError
 from pants.backend.python import register as python
 from pants.core import register as core
 from pants.engine.internals.parametrize import Parametrize
 from pants.engine.rules import QueryRule
-from pants.testutil.rule_runner import RuleRunner
+from pants.testutil.rule_runner import RuleRunner, engine_error
 
 OPTIONS = [
     "--python-enable-resolves",
@@ -85,23 +85,21 @@ def test_bad_settings_stop_before_any_export(
 ) -> None:
     rule_runner.write_files({path: content})
     try:
-        result = rule_runner.run_goal_rule(Ide, global_args=OPTIONS, env_inherit={"PATH"})
+        with engine_error(IdeError, contains=message):
+            rule_runner.run_goal_rule(Ide, global_args=OPTIONS, env_inherit={"PATH"})
     finally:
         Path(rule_runner.build_root, path).unlink()
-    assert result.exit_code == 1
-    assert result.stderr.startswith(message), result.stderr
-    assert result.stdout == ""
     assert not Path(rule_runner.build_root, "dist").exists()
     other = {"pyrightconfig.json", ".vscode/settings.json"} - {path}
     assert not any(Path(rule_runner.build_root, name).exists() for name in other)
 
 
 def test_resolves_must_be_enabled(rule_runner: RuleRunner) -> None:
-    result = rule_runner.run_goal_rule(
-        Ide, global_args=[*OPTIONS, "--no-python-enable-resolves"], env_inherit={"PATH"}
-    )
-    assert (result.exit_code, result.stderr) == (
-        1,
-        "ide: `[python].enable_resolves` is false: `./pants ide` exports one virtualenv per"
-        " resolve (`[python.resolves]`). Set it to true in pants.toml.\n",
-    )
+    with engine_error(
+        IdeError,
+        contains="ide: `[python].enable_resolves` is false: `./pants ide` exports one virtualenv"
+        " per resolve (`[python.resolves]`). Set it to true in pants.toml.",
+    ):
+        rule_runner.run_goal_rule(
+            Ide, global_args=[*OPTIONS, "--no-python-enable-resolves"], env_inherit={"PATH"}
+        )

@@ -12,6 +12,7 @@ are unknown) or the rules file is invalid.
 
 from __future__ import annotations
 
+from pantry.errors import PantryError
 from pantry.import_rules.rules import (
     CheckerResult,
     CheckerRun,
@@ -26,6 +27,10 @@ from pants.engine.goal import Goal, GoalSubsystem
 from pants.engine.rules import Get, collect_rules, goal_rule
 from pants.engine.target import FilteredTargets
 from pants.util.strutil import softwrap
+
+
+class NoTargetsError(PantryError):
+    """`import-rules-baseline` was given no target, so it cannot know which entries to write."""
 
 
 class ImportRulesBaselineSubsystem(GoalSubsystem):
@@ -63,11 +68,10 @@ async def write_import_rules_baseline(
         )
     addresses = tuple(sorted(t.address for t in targets if ImportRulesFieldSet.is_applicable(t)))
     if not addresses:
-        console.print_stderr(
+        raise NoTargetsError(
             f"No targets given, so {import_rules.baseline} was not written. To regenerate "
             f"all of it: ./pants {ImportRulesBaselineSubsystem.name} ::"
         )
-        return ImportRulesBaseline(exit_code=1)
     checker = await Get(CheckerResult, CheckerRun(ImportRulesScope(addresses), write_baseline=True))
     result = checker.process_result
     if result.exit_code == 0:

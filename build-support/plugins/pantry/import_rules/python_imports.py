@@ -77,11 +77,11 @@ def find_imports(
             if dynamic is not None:
                 found.add(ImportedName(node.lineno, dynamic, ImportKind.DYNAMIC))
     if string_imports_min_dots is not None:
-        dynamic = {(i.line, i.name) for i in found if i.kind is ImportKind.DYNAMIC}
+        dynamic_imports = {(i.line, i.name) for i in found if i.kind is ImportKind.DYNAMIC}
         for line, value in _string_literals(tree):
             if value.count(".") < string_imports_min_dots or not _DOTTED_NAME.match(value):
                 continue
-            if (line, value) in dynamic:
+            if (line, value) in dynamic_imports:
                 continue
             if is_module(value) or is_module(value.rsplit(".", 1)[0]):
                 found.add(ImportedName(line, value, ImportKind.STRING))
@@ -132,8 +132,10 @@ def _dynamic_import(node: ast.Call, module: str, package: list[str]) -> Optional
         return None
     if function == "__import__":
         name = _string(_argument(node, 0, "name"))
-        level = _argument(node, 4, "level")
-        relative = not (isinstance(level, ast.Constant) and level.value == 0) and level is not None
+        level_node = _argument(node, 4, "level")
+        relative = level_node is not None and not (
+            isinstance(level_node, ast.Constant) and level_node.value == 0
+        )
         return name if name and not relative else None
     if function != "import_module":
         return None

@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from pathlib import PurePath
 from typing import Any, Optional
 
+from pantry.errors import PantryError
 from pantry.import_rules.shipping import (
     REQUEST_FILE,
     checker_args,
@@ -58,7 +59,7 @@ from pants.util.strutil import pluralize, softwrap
 TERRAFORM_SUFFIX = ".tf"
 
 
-class InvalidImportRulesOption(Exception):
+class InvalidImportRulesOption(PantryError):
     """An `[import-rules]` option the checker cannot use."""
 
 
@@ -73,7 +74,9 @@ class ImportRulesFieldSet(FieldSet):
 
 class ImportRulesRequest(LintTargetsRequest):
     field_set_type = ImportRulesFieldSet
-    tool_subsystem = ImportRules
+    # Pants 2.17's SkippableSubsystem protocol types `skip` as the SkipOption descriptor, which
+    # newer mypy matches against the bool the descriptor returns.
+    tool_subsystem = ImportRules  # type: ignore[assignment]
 
 
 @dataclass(frozen=True)
@@ -250,7 +253,11 @@ async def run_import_rules_checker(
         Get(CheckerInput, CheckerRun, run),
     )
     if run.write_baseline:
-        assert checker_input.baseline_file, "the goal checks [import-rules].baseline first"
+        if not checker_input.baseline_file:  # the goal refuses an empty one first
+            raise InvalidImportRulesOption(
+                "`[import-rules].baseline` is empty, so there is no baseline file to write. "
+                "Set it, e.g. baseline = 'build-support/import-rules-baseline.txt'."
+            )
         description = f"Rewrite the import rules baseline {checker_input.baseline_file}."
         output_files: tuple[str, ...] = (checker_input.baseline_file,)
     else:

@@ -18,13 +18,14 @@ from __future__ import annotations
 
 from typing import Mapping
 
+from pantry.errors import PantryError
 from pantry.lockfile.lock_model import LockedProject
 
 # The hash algorithms pip's `--hash` accepts (`pip._internal.utils.hashes.STRONG_HASHES`).
 PIP_HASH_ALGORITHMS = ("sha256", "sha384", "sha512")
 
 
-class UnsupportedHashError(ValueError):
+class UnsupportedHashError(PantryError, ValueError):
     """An artifact in the lock pinned with a hash algorithm pip cannot check."""
 
 

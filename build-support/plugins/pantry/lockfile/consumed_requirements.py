@@ -17,12 +17,15 @@ left to pex. Only the header is read, so the check is offline and costs nothing;
 `[python].invalid_lockfile_behavior` decides between error, warning and silence, as for
 Pants' own check.
 
-Remove this when Pants validates subsets itself (or `lock_model`'s whole-resolve freshness
-check moves into a Pants hook that every goal runs).
+Guarded: it wraps only the Pants it was written for (`pantry.pants_patch`), and fails naming
+itself on any other. Remove this when Pants validates subsets itself (or `lock_model`'s
+whole-resolve freshness check moves into a Pants hook that every goal runs).
 """
 
 from __future__ import annotations
 
+import functools
+import inspect
 import logging
 from typing import Any, Callable, Iterable
 
@@ -32,6 +35,7 @@ from pantry.lockfile.freshness import (
     render_staleness,
 )
 from pantry.lockfile.lock_model import normalize_name
+from pantry.pants_patch import require_pants_version
 from pants.backend.python.pip_requirement import PipRequirement
 from pants.backend.python.subsystems.setup import InvalidLockfileBehavior
 from pants.core.util_rules.lockfile_metadata import InvalidLockfileError
@@ -45,7 +49,9 @@ _WRAPPED_MARKER = "_pantry_checks_consumed_requirements"
 def pins_something(requirement: PipRequirement) -> bool:
     """Whether a requirement says more than a project name (and extras)."""
     pkg_requirement = requirement.as_pkg_resources_requirement()
-    return bool(pkg_requirement.specs or pkg_requirement.url or pkg_requirement.marker)
+    # pkg_resources' Requirement subclasses packaging's, which has `url`; its stubs omit it.
+    url = pkg_requirement.url  # type: ignore[attr-defined]
+    return bool(pkg_requirement.specs or url or pkg_requirement.marker)
 
 
 def unlocked_requirements(
@@ -70,27 +76,18 @@ def staleness_for(
     )
 
 
-def check_consumed_requirements(
-    original: Callable[..., None],
-    metadata: Any,
-    interpreter_constraints: Any,
-    lockfile: Any,
-    consumed_req_strings: Iterable[str],
-    validate_consumed_req_strings: bool,
-    python_setup: Any,
-    resolve_config: Any,
-) -> None:
-    """Pants' check first, then ours for the subsetting case Pants leaves to pex."""
-    consumed_req_strings = tuple(consumed_req_strings)
-    original(
-        metadata,
-        interpreter_constraints,
-        lockfile,
-        consumed_req_strings=consumed_req_strings,
-        validate_consumed_req_strings=validate_consumed_req_strings,
-        python_setup=python_setup,
-        resolve_config=resolve_config,
-    )
+def check_consumed_requirements(original: Callable[..., None], *args: Any, **kwargs: Any) -> None:
+    """Pants' check (`original`, called with the arguments as given) first, then ours for the
+    subsetting case Pants leaves to pex. Arguments are read by the names `original` declares."""
+    bound = inspect.signature(original).bind(*args, **kwargs)
+    # An iterable may be a one-shot generator: read it once, for Pants' check and ours.
+    consumed_req_strings = tuple(bound.arguments["consumed_req_strings"])
+    bound.arguments["consumed_req_strings"] = consumed_req_strings
+    original(*bound.args, **bound.kwargs)
+    metadata = bound.arguments["metadata"]
+    lockfile = bound.arguments["lockfile"]
+    validate_consumed_req_strings = bound.arguments["validate_consumed_req_strings"]
+    python_setup = bound.arguments["python_setup"]
     behavior = python_setup.invalid_lockfile_behavior
     locked = getattr(metadata, "requirements", None)
     if (
@@ -116,31 +113,20 @@ def check_consumed_requirements(
 
 def install() -> None:
     """Wrap `validate_metadata` where `pex.py` looks it up. Idempotent."""
+    require_pants_version(
+        "pantry.lockfile (wraps pex.validate_metadata)",
+        "pants.backend.python.util_rules.pex.validate_metadata, its parameter names and that "
+        "pex.py looks it up at call time",
+    )
     from pants.backend.python.util_rules import pex
 
     original = pex.validate_metadata
     if getattr(original, _WRAPPED_MARKER, False):
         return
 
-    def validate_metadata(
-        metadata,
-        interpreter_constraints,
-        lockfile,
-        consumed_req_strings,
-        validate_consumed_req_strings,
-        python_setup,
-        resolve_config,
-    ) -> None:
-        check_consumed_requirements(
-            original,
-            metadata,
-            interpreter_constraints,
-            lockfile,
-            consumed_req_strings,
-            validate_consumed_req_strings,
-            python_setup,
-            resolve_config,
-        )
+    @functools.wraps(original)
+    def validate_metadata(*args: Any, **kwargs: Any) -> None:
+        check_consumed_requirements(original, *args, **kwargs)
 
     setattr(validate_metadata, _WRAPPED_MARKER, True)
-    pex.validate_metadata = validate_metadata  # type: ignore[assignment]
+    pex.validate_metadata = validate_metadata

@@ -1,15 +1,20 @@
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 from pantry.lockfile import consumed_requirements
+from pantry.pants_patch import PantsPatchError
 from pants.backend.python.pip_requirement import PipRequirement
 from pants.backend.python.subsystems.setup import PythonSetup
 from pants.backend.python.util_rules import pex
 from pants.backend.python.util_rules.interpreter_constraints import InterpreterConstraints
 from pants.backend.python.util_rules.lockfile_metadata import PythonLockfileMetadata
-from pants.backend.python.util_rules.pex_requirements import Lockfile, ResolvePexConfig
+from pants.backend.python.util_rules.pex_requirements import (
+    Lockfile,
+    ResolvePexConfig,
+)
+from pants.backend.python.util_rules.pex_requirements import (
+    validate_metadata as pants_validate_metadata,
+)
 from pants.core.util_rules.lockfile_metadata import InvalidLockfileError
 from pants.engine.rules import QueryRule
 from pants.testutil.rule_runner import RuleRunner
@@ -53,7 +58,7 @@ def metadata() -> PythonLockfileMetadata:
 
 def validate(consumed: list[str], *, subset: bool = True, behavior: str = "error") -> None:
     consumed_requirements.check_consumed_requirements(
-        pex_requirements_validate,
+        pants_validate_metadata,
         metadata(),
         ICS,
         LOCKFILE,
@@ -62,12 +67,6 @@ def validate(consumed: list[str], *, subset: bool = True, behavior: str = "error
         python_setup(behavior),
         RESOLVE_CONFIG,
     )
-
-
-def pex_requirements_validate(*args: Any, **kwargs: Any) -> None:
-    from pants.backend.python.util_rules.pex_requirements import validate_metadata
-
-    validate_metadata(*args, **kwargs)
 
 
 @pytest.mark.parametrize(
@@ -130,11 +129,20 @@ def test_entire_lockfile_consumption_is_left_to_pants() -> None:
     assert "You are consuming `pytest>=9` from the `python-default` lockfile" in str(error.value)
 
 
-def test_install_wraps_the_function_pex_calls_once() -> None:
+@pytest.fixture
+def restored_pex(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Whatever a test installs, `pex.validate_metadata` is Pants' own again afterwards."""
+    monkeypatch.setattr(pex, "validate_metadata", pex.validate_metadata)
+
+
+def test_install_wraps_the_function_pex_calls_once(restored_pex: None) -> None:
+    original = pex.validate_metadata
     consumed_requirements.install()
     wrapped = pex.validate_metadata
     consumed_requirements.install()
     assert pex.validate_metadata is wrapped
+    assert getattr(wrapped, "__wrapped__") is original
+    assert (wrapped.__name__, wrapped.__doc__) == (original.__name__, original.__doc__)
     with pytest.raises(InvalidLockfileError, match="is stale"):
         wrapped(
             metadata(),
@@ -145,3 +153,20 @@ def test_install_wraps_the_function_pex_calls_once() -> None:
             python_setup=python_setup(),
             resolve_config=RESOLVE_CONFIG,
         )
+
+
+def test_the_wrapper_takes_the_arguments_in_any_form(restored_pex: None) -> None:
+    consumed_requirements.install()
+    args = (metadata(), ICS, LOCKFILE, iter(["pytest>=9"]), False, python_setup(), RESOLVE_CONFIG)
+    with pytest.raises(InvalidLockfileError, match="is stale"):
+        pex.validate_metadata(*args)  # positionally, the consumed strings a one-shot iterator
+
+
+def test_another_pants_is_not_patched(restored_pex: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    from pants import version
+
+    original = pex.validate_metadata
+    monkeypatch.setattr(version, "VERSION", "2.18.0")
+    with pytest.raises(PantsPatchError, match=r"^pantry.lockfile \(wraps pex.validate_metadata\)"):
+        consumed_requirements.install()
+    assert pex.validate_metadata is original

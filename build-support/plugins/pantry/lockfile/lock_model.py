@@ -23,11 +23,13 @@ import re
 from dataclasses import dataclass
 from typing import Any, Iterable, Mapping
 
+from pantry.errors import PantryError
+
 HEADER_PREFIX = "//"
 _TOP = "the top level"
 
 
-class LockfileParseError(ValueError):
+class LockfileParseError(PantryError, ValueError):
     """A lockfile that is not a pex lock Pants wrote (or that was edited by hand)."""
 
 
@@ -280,7 +282,7 @@ def marker_may_hold(marker: str, extras: frozenset[str]) -> bool:
     return value if parser.at_end() else True
 
 
-class _MarkerSyntaxError(Exception):
+class _MarkerSyntaxError(PantryError):
     pass
 
 
@@ -340,10 +342,10 @@ class _MarkerParser:
     def parse_atom(self) -> bool:
         if self._peek() == ("paren", "("):
             self._take()
-            value = self.parse_or()
+            result = self.parse_or()
             if self._take() != ("paren", ")"):
                 raise _MarkerSyntaxError()
-            return value
+            return result
         left = self._take()
         kind, op = self._take()
         right = self._take()
@@ -423,7 +425,7 @@ def _field(data: Any, key: str, kind: type, source: str, where: str) -> Any:
     return value
 
 
-_JSON_KIND = {list: "array", dict: "object", str: "string"}
+_JSON_KIND: dict[type, str] = {list: "array", dict: "object", str: "string"}
 
 
 def _shape_error(source: str, where: str, expected: str, value: object) -> LockfileParseError:

@@ -1,7 +1,7 @@
 """One lockfile for everything: `lock-diff`, `lock-upgrade`, `export-constraints`, and a
 stale lock refused whenever a goal consumes a requirement it was not made from.
 
-See README's "One lockfile" section; the pure logic is in `lock_model`, `diff_table`,
+See README.md beside this file; the pure logic is in `lock_model`, `diff_table`,
 `constraints` and `freshness`.
 """
 

@@ -9,12 +9,16 @@ How: Pants reads the value only as `PythonSetup.pip_version.value` (lock generat
 every pex invocation), so replacing that one attribute is the whole patch. As a side
 effect `[python].pip_version` is no longer an option: do not set it in pants.toml.
 
-Remove this backend when Pants can be upgraded to a release that accepts newer pips.
+Guarded: it patches only the Pants it was written for (`pantry.pants_patch`), and fails
+naming itself on any other. Remove this backend when Pants can be upgraded to a release that
+accepts newer pips.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from pantry.pants_patch import require_pants_version
 
 PIP_VERSION = "24.2"
 
@@ -27,6 +31,12 @@ class PinnedPipVersion:
 
 
 def raise_pip_version() -> None:
+    """Replace `PythonSetup.pip_version` with a property giving PIP_VERSION. Idempotent."""
+    require_pants_version(
+        "pantry.modern_python (replaces PythonSetup.pip_version)",
+        "PythonSetup.pip_version, read as `.value` where Pants hands pex its pip",
+    )
     from pants.backend.python.subsystems.setup import PythonSetup
 
+    # An option descriptor replaced by a property: mypy types the attribute as the option.
     PythonSetup.pip_version = property(lambda self: PinnedPipVersion())  # type: ignore[assignment]

@@ -13,10 +13,11 @@ import os
 import subprocess
 import sys
 
+from pantry.errors import PantryError
 from pantry.oci.debian import Pin, PinsError, parse_pins, render_pins
 
 
-class RepinError(Exception):
+class RepinError(PantryError):
     pass
 
 

@@ -16,6 +16,7 @@ import posixpath
 import re
 from dataclasses import dataclass
 
+from pantry.errors import PantryError
 from pantry.oci.layout import ImageConfig, LayerRef, image_layout
 from pantry.oci.sbom import (
     ANNOTATION_SBOM_DIGEST,
@@ -110,7 +111,7 @@ REVISION_ENV = "PANTRY_SOURCE_REVISION"
 REVISION_RE = re.compile(r"^[0-9a-f]{7,64}$")
 
 
-class OciImageError(Exception):
+class OciImageError(PantryError):
     """An `oci_image` or `oci_base_image` that cannot be built; the message says why."""
 
 
@@ -551,7 +552,6 @@ async def package_oci_image(field_set: OciImageFieldSet, oci: OciSubsystem) -> B
     check_kind(address, field_set.binary.alias, binary_target, PexBinary)
     volumes = tuple(sorted(set(field_set.volumes.value or ())))
     owner = base_target[OciBaseImageUidField].value
-    assert owner is not None
     base, pex = await MultiGet(
         Get(OciLayer, OciBaseLayerRequest(base_target.address)),
         Get(OciPexLayers, OciPexLayersRequest(binary_target.address, volumes, owner)),

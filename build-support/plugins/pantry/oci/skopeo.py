@@ -10,11 +10,13 @@ from __future__ import annotations
 import re
 from typing import Iterable, Sequence
 
+from pantry.errors import PantryError
+
 # A registry host: a DNS name or IPv4 address, optionally with a port (distribution spec).
 REGISTRY_RE = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?(:[0-9]{1,5})?$")
 
 
-class OciPublishError(Exception):
+class OciPublishError(PantryError):
     """An `oci_image` that cannot be published as configured; the message says how to fix it."""
 
 

@@ -60,6 +60,7 @@ class OciBaseImagePackagesField(SingleSourceField):
 class OciBaseImageUserField(StringField):
     alias = "user"
     default = "nonroot"
+    value: str
     help = "The non-root user the base's /etc/passwd and /etc/group define (with `uid`)."
 
     @classmethod
@@ -80,6 +81,7 @@ class OciBaseImageUserField(StringField):
 class OciBaseImageUidField(IntField):
     alias = "uid"
     default = 65532
+    value: int
     help = "The uid and gid of `user` (65532 is distroless' `nonroot`)."
 
     @classmethod
@@ -114,6 +116,7 @@ class OciBaseImageTarget(Target):
 class OciImageBaseField(StringField):
     alias = "base"
     required = True
+    value: str
     help = help_text(
         "The address of the `oci_base_image` this image is built on, e.g. "
         "`//external/oci/python3.11`."
@@ -123,6 +126,7 @@ class OciImageBaseField(StringField):
 class OciImageBinaryField(StringField):
     alias = "binary"
     required = True
+    value: str
     help = help_text(
         """
         The address of the service's `pex_binary`. It is unpacked to `/app/<name>.pex` in the
@@ -162,6 +166,7 @@ class OciImageEnvField(DictStringToStringField):
 class OciImageUserField(StringField):
     alias = "user"
     default = "65532:65532"
+    value: str
     help = help_text(
         """
         The user the image runs as: `USER`, `UID`, `USER:GROUP` or `UID:GID`. Non-root by
@@ -186,6 +191,7 @@ class OciImageUserField(StringField):
 class OciImageWorkdirField(StringField):
     alias = "workdir"
     default = "/app"
+    value: str
     help = "The working directory of the image's process (absolute)."
 
     @classmethod

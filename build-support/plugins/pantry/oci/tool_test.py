@@ -112,11 +112,17 @@ def test_bad_pins_file_is_a_message_not_a_traceback(tmp_path, fake_apt_get, caps
     assert err.startswith("error: ext/base/packages.lock:1: package 'tiny' has no sha256")
 
 
+def _read(tar: tarfile.TarFile, member: tarfile.TarInfo) -> bytes:
+    extracted = tar.extractfile(member)
+    assert extracted is not None, f"{member.name} is not a regular file"
+    return extracted.read()
+
+
 def layer_members(tmp_path: Path, name: str) -> dict:
     metadata = json.loads((tmp_path / f"{name}.json").read_text())
     blob = tmp_path / name / "blobs/sha256" / metadata["digest"][7:]
     with tarfile.open(blob) as tar:
-        return {m.name: (m, tar.extractfile(m).read() if m.isfile() else b"") for m in tar}
+        return {m.name: (m, _read(tar, m) if m.isfile() else b"") for m in tar}
 
 
 def test_pex_layer_carries_the_sbom(tmp_path: Path, monkeypatch, capsys) -> None:
@@ -188,7 +194,7 @@ def test_an_archive_names_its_tags_after_the_repository(tmp_path: Path) -> None:
     out = tmp_path / "a.tar"
     assert main(["archive", "--layout", str(layout), "--out", str(out), "--repository", "p/i"]) == 0
     with tarfile.open(out) as tar:
-        index = json.loads(tar.extractfile("index.json").read())
+        index = json.loads(_read(tar, tar.getmember("index.json")))
     assert index["manifests"][0]["annotations"] == {
         "org.opencontainers.image.ref.name": "p/i:latest"
     }

@@ -52,12 +52,19 @@ def normalize_mode(member: tarfile.TarInfo) -> int:
     return 0o644
 
 
+def _read_member(archive: tarfile.TarFile, member: tarfile.TarInfo) -> bytes:
+    extracted = archive.extractfile(member)
+    if extracted is None:  # not a regular file: callers only ask for files
+        raise ValueError(f"{member.name} in {archive.name!r} is not a regular file")
+    return extracted.read()
+
+
 def normalize_sdist(path: str, epoch: int) -> None:
     """Rewrite the .tar.gz at path so its bytes depend only on the members' names and data."""
     with tarfile.open(path, mode="r:gz") as source:
         members = []
         for member in source.getmembers():
-            data = source.extractfile(member).read() if member.isfile() else None
+            data = _read_member(source, member) if member.isfile() else None
             members.append((member, data))
     tar_bytes = io.BytesIO()
     with tarfile.open(fileobj=tar_bytes, mode="w", format=tarfile.PAX_FORMAT) as target:

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePath
 from typing import Iterable
 
+from pantry.errors import PantryError
 from pantry.reproducible_dists import backend
 from pants.backend.python.subsystems.setuptools import Setuptools
 from pants.backend.python.target_types import PythonDistribution, PythonSourceField
@@ -70,7 +71,7 @@ class PythonDistributionReproducibleSdistField(BoolField):
     )
 
 
-class NoBuildTimeSourceRoot(Exception):
+class NoBuildTimeSourceRoot(PantryError):
     """The distribution has no source root to put the build backend module under."""
 
 

@@ -17,7 +17,7 @@ import threading
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from socketserver import ThreadingMixIn
-from typing import TextIO
+from typing import TextIO, Union
 from wsgiref import simple_server
 
 from feature_flags import FlagError, Flags
@@ -28,6 +28,8 @@ from index.upload import DEFAULT_MAX_UPLOAD_SIZE, SET_READ_TIMEOUT, Uploader, Up
 
 _SIZE = re.compile(r"^(\d+)([KMG]?)(i?B)?$", re.IGNORECASE)
 _SIZE_UNITS = {"": 1, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30}
+# What socketserver hands a request handler: a connected socket (TCP) or (data, socket) (UDP).
+_Request = Union[socket.socket, tuple[bytes, socket.socket]]
 DEFAULT_PORT = 8080
 # A client that stops sending for this long loses its connection (and its partial upload).
 # A refused upload's client gets much less (index.upload.REFUSED_READ_TIMEOUT).
@@ -60,7 +62,7 @@ class ThreadingWSGIServer(ThreadingMixIn, simple_server.WSGIServer):
         self.connections = 0
         super().__init__(address, handler)
 
-    def process_request(self, request: socket.socket, client_address: object) -> None:
+    def process_request(self, request: _Request, client_address: object) -> None:
         if not self._slots.acquire(blocking=False):
             self._turn_away(request)
             return
@@ -72,7 +74,7 @@ class ThreadingWSGIServer(ThreadingMixIn, simple_server.WSGIServer):
             self._release()
             raise
 
-    def process_request_thread(self, request: socket.socket, client_address: object) -> None:
+    def process_request_thread(self, request: _Request, client_address: object) -> None:
         try:
             super().process_request_thread(request, client_address)
         finally:
@@ -83,7 +85,9 @@ class ThreadingWSGIServer(ThreadingMixIn, simple_server.WSGIServer):
             self.connections -= 1
         self._slots.release()
 
-    def _turn_away(self, request: socket.socket) -> None:
+    def _turn_away(self, request: _Request) -> None:
+        if isinstance(request, tuple):  # a datagram server's (data, socket): never a TCP one's
+            return
         body = (
             f"the index is busy: it serves at most {self.max_connections} connections at a"
             " time (--max-connections); retry shortly\n"

@@ -97,12 +97,12 @@ def parse_part_headers(raw: bytes) -> PartInfo:
     if not field_name:
         raise MultipartError(f"a part's Content-Disposition {disposition!r} has no name")
     filename = message.get_filename()
-    for what, value in (("name", str(field_name)), ("filename", filename)):
+    for what, given in (("name", str(field_name)), ("filename", filename)):
         # RFC 2231 values can spell lone surrogates (e.g. in UTF-7), which no text can hold.
         try:
-            (value or "").encode("utf-8")
+            (given or "").encode("utf-8")
         except UnicodeEncodeError:
-            raise MultipartError(f"a part's {what} {value!r} is not valid Unicode text") from None
+            raise MultipartError(f"a part's {what} {given!r} is not valid Unicode text") from None
     return PartInfo(str(field_name), filename, headers.get("content-type"))
 
 

@@ -20,7 +20,7 @@ import sys
 from dataclasses import dataclass
 from typing import Iterable, Iterator, NamedTuple, Optional
 
-from ..baseline import Scope, apply_baseline, read_baseline
+from ..baseline import Baselined, Scope, apply_baseline, read_baseline
 from ..build_deps import address_path, find_dependency_line
 from ..classify import Location
 from ..cycles import ProjectCycle, ProjectEdge, find_cycles
@@ -72,7 +72,8 @@ def check(request: CheckRequest, build_root: str, request_path: str = "request")
     baseline = read_baseline(
         os.path.join(build_root, request.baseline_file), display_path=request.baseline_file
     )
-    result = apply_baseline((*findings.violations, *findings.cycles), baseline, findings.scope)
+    problems: tuple[Baselined, ...] = (*findings.violations, *findings.cycles)
+    result = apply_baseline(problems, baseline, findings.scope)
     return Report(
         violations=tuple(p for p in result.new if isinstance(p, Violation)),
         files_checked=findings.files_checked,

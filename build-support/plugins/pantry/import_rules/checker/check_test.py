@@ -92,7 +92,7 @@ def engine(request: Any, monkeypatch: pytest.MonkeyPatch) -> Mapping[str, GrimpI
     monkeypatch.setattr(
         check_module, "scan_with_grimp", spy if request.param == "grimp" else no_grimp
     )
-    scans["engine"] = request.param  # type: ignore[assignment]
+    scans["engine"] = request.param
     return scans
 
 

@@ -76,10 +76,11 @@ def scan_with_grimp(packages: Mapping[str, Sequence[str]]) -> GrimpImports:
         if not eligible:
             return GrimpImports(skipped=skipped)
         import grimp  # Here, not at the top: the rest of the checker imports without it.
+        from grimp.exceptions import GrimpException
 
         try:
             graph = grimp.build_graph(*eligible, include_external_packages=False, cache_dir=None)
-        except Exception as e:  # grimp's errors have no common base class.
+        except GrimpException as e:  # e.g. SourceSyntaxError: reported, the ast pass goes on
             return GrimpImports(
                 skipped={**skipped, **{name: "grimp failed" for name in eligible}},
                 failure=f"{type(e).__name__}: {e}",

@@ -3,7 +3,7 @@ from __future__ import annotations
 import sys
 import textwrap
 from pathlib import Path
-from typing import Mapping
+from typing import Iterator, Mapping
 
 import pytest
 from pantry.import_rules.checker.grimp_imports import GrimpImports, scan_with_grimp
@@ -119,7 +119,7 @@ def test_nothing_to_scan() -> None:
 
 
 @pytest.fixture(autouse=True)
-def _no_leaked_modules() -> None:
+def _no_leaked_modules() -> Iterator[None]:
     """grimp must only read the scanned packages, never import them."""
     yield
     leaked = {"irpkg", "irother", "good", "twice", "irbroken"} & set(sys.modules)

@@ -7,7 +7,7 @@ import os
 import sys
 from typing import Optional, Sequence, TextIO
 
-from ..baseline import HEADER, entries_out_of, read_baseline, render_baseline
+from ..baseline import HEADER, Baselined, entries_out_of, read_baseline, render_baseline
 from ..rules_file import InvalidRulesFile
 from ..violations import pluralize
 from .check import check, find_violations
@@ -63,7 +63,7 @@ def _write_baseline(request: CheckRequest, build_root: str, request_path: str, o
         )
         return EXIT_VIOLATIONS
     destination = os.path.join(build_root, request.write_baseline)
-    problems = (*findings.violations, *findings.cycles)
+    problems: tuple[Baselined, ...] = (*findings.violations, *findings.cycles)
     current = {p.baseline_entry for p in problems}
     kept = {
         e.text

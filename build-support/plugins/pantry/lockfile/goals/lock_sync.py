@@ -28,7 +28,9 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
+from typing import cast
 
+from pantry.errors import PantryError
 from pantry.lockfile.diff_table import render_diff
 from pantry.lockfile.freshness import regenerate_command
 from pantry.lockfile.lock_model import (
@@ -47,7 +49,10 @@ from pantry.lockfile.util_rules.resolve_lock import (
 )
 from pants.backend.python.pip_requirement import PipRequirement
 from pants.backend.python.subsystems.setup import PythonSetup
-from pants.backend.python.util_rules.lockfile_metadata import PythonLockfileMetadata
+from pants.backend.python.util_rules.lockfile_metadata import (
+    PythonLockfileMetadata,
+    PythonLockfileMetadataV2,
+)
 from pants.backend.python.util_rules.pex_cli import PexCliProcess
 from pants.backend.python.util_rules.pex_requirements import (
     ResolvePexConfig,
@@ -135,7 +140,7 @@ def sync_args(declared: list[str], locked: list[str]) -> SyncArgs:
     return SyncArgs(tuple(add), tuple(replace), tuple(delete))
 
 
-class LockMergeError(Exception):
+class LockMergeError(PantryError):
     """Two pex locks that cannot be merged (a project locked at two versions)."""
 
 
@@ -312,7 +317,10 @@ async def lock_sync(
             return LockSyncGoal(exit_code=1)
         new_body = updated.body
 
-    new_metadata = dataclasses.replace(metadata, requirements=set(freshness.declared))
+    # The freshness check above read a header with `requirements`: version 2 or later.
+    new_metadata = dataclasses.replace(
+        cast(PythonLockfileMetadataV2, metadata), requirements=set(freshness.declared)
+    )
     new_text = new_metadata.add_header_to_lockfile(
         new_body.encode("utf-8"),
         delimeter="//",

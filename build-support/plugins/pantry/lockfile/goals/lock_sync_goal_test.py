@@ -25,6 +25,7 @@ from pantry.lockfile.goals.lock_sync import LockSyncGoal
 from pantry.lockfile.lock_model import split_header
 from pantry.lockfile.util_rules import pex_lock_update, resolve_lock
 from pants.backend.python.util_rules.pex_cli import PexCliProcess
+from pants.engine.fs import EMPTY_DIGEST
 from pants.engine.process import Process
 from pants.engine.rules import rule
 from pants.testutil.rule_runner import RuleRunner
@@ -73,7 +74,7 @@ else:
 def fake_pex_cli(request: PexCliProcess) -> Process:
     return Process(
         argv=(sys.executable, "-c", FAKE_PEX, *request.subcommand, *request.extra_args),
-        input_digest=request.additional_input_digest,
+        input_digest=request.additional_input_digest or EMPTY_DIGEST,
         output_files=request.output_files,
         description=request.description,
     )

@@ -125,6 +125,6 @@ def test_released_projects_are_not_recorded_as_requirements() -> None:
 def test_the_goal_declares_every_process_it_runs() -> None:
     # Pants 2.17 reads a rule's Gets, and those of helpers defined before it, when the rule is
     # decorated; a Get it did not see fails at run time ("was not detected in your @rule body").
-    declared = {(get.output_type, get.input_types) for get in lock_sync.rule.input_gets}
+    declared = {(get.output_type, get.input_types) for get in getattr(lock_sync, "rule").input_gets}
     assert (FallibleProcessResult, (PexCliProcess,)) in declared  # pex3 lock create
     assert (PexLockUpdate, (PexLockUpdateRequest,)) in declared  # pex3 lock update

@@ -10,7 +10,9 @@ the range, e.g. `'idna<3.10'` to step back from a bad release.
 from __future__ import annotations
 
 import difflib
+from typing import Any
 
+from pantry.errors import PantryError
 from pantry.lockfile.diff_table import render_diff
 from pantry.lockfile.lock_model import (
     LockfileParseError,
@@ -26,6 +28,7 @@ from pantry.lockfile.util_rules.resolve_lock import (
     ResolveLock,
     ResolveLockRequest,
 )
+from pantry.pants_patch import require_pants_version
 from pants.engine.console import Console
 from pants.engine.fs import CreateDigest, Digest, FileContent, Workspace
 from pants.engine.goal import Goal, GoalSubsystem
@@ -35,7 +38,11 @@ from pants.util.docutil import bin_name
 from pants.util.strutil import softwrap
 
 
-class UnknownProjectError(Exception):
+class NoProjectsError(PantryError):
+    """`lock-upgrade` was given no project to upgrade."""
+
+
+class UnknownProjectError(PantryError):
     """A name given to `lock-upgrade` that the lock does not pin."""
 
 
@@ -44,9 +51,15 @@ class _PassthroughStrListOption(StrListOption):
 
     Pants reads a bare word after a goal as another goal, so `lock-upgrade black` would be
     "Unknown goal: black"; `lock-upgrade -- black` is how a goal takes free arguments.
+    Pants 2.17 offers `passthrough` only to `ArgsListOption`, which sets the private
+    `_extra_kwargs` entry this sets; guarded like every patch of Pants (`pantry.pants_patch`).
     """
 
-    def __new__(cls, *args, **kwargs):
+    def __new__(cls, *args: Any, **kwargs: Any) -> _PassthroughStrListOption:
+        require_pants_version(
+            "pantry.lockfile's lock-upgrade (sets StrListOption._extra_kwargs['passthrough'])",
+            "the private `_extra_kwargs` of pants.option.option_types options",
+        )
         instance = super().__new__(cls, *args, **kwargs)
         instance._extra_kwargs["passthrough"] = True
         return instance
@@ -111,10 +124,9 @@ async def lock_upgrade(
     console: Console, subsystem: LockUpgradeSubsystem, workspace: Workspace
 ) -> LockUpgradeGoal:
     if not subsystem.projects:
-        console.print_stderr(
+        raise NoProjectsError(
             f"Name the projects to upgrade, e.g. `{bin_name()} lock-upgrade -- black idna`."
         )
-        return LockUpgradeGoal(exit_code=1)
     option = "[lock-upgrade].resolve"
     lock, freshness = await MultiGet(
         Get(ResolveLock, ResolveLockRequest(subsystem.resolve, option)),

@@ -20,11 +20,17 @@ from pantry.lockfile.conftest import (
     write_repo,
 )
 from pantry.lockfile.goals import lock_upgrade
-from pantry.lockfile.goals.lock_upgrade import LockUpgradeGoal, UnknownProjectError
+from pantry.lockfile.goals.lock_upgrade import (
+    LockUpgradeGoal,
+    NoProjectsError,
+    UnknownProjectError,
+)
 from pantry.lockfile.lock_model import split_header
 from pantry.lockfile.util_rules import pex_lock_update, resolve_lock
 from pantry.lockfile.util_rules.resolve_lock import StaleLockfileError
+from pantry.pants_patch import PantsPatchError
 from pants.backend.python.util_rules.pex_cli import PexCliProcess
+from pants.engine.fs import EMPTY_DIGEST
 from pants.engine.process import Process
 from pants.engine.rules import rule
 from pants.testutil.rule_runner import RuleRunner, engine_error
@@ -63,7 +69,7 @@ def fake_pex_cli(request: PexCliProcess) -> Process:
             *request.subcommand,
             *request.extra_args,
         ),
-        input_digest=request.additional_input_digest,
+        input_digest=request.additional_input_digest or EMPTY_DIGEST,
         output_files=request.output_files,
         description=request.description,
     )
@@ -135,11 +141,11 @@ def test_failed_upgrade_leaves_lock_alone(rule_runner: RuleRunner) -> None:
 
 
 def test_no_names(rule_runner: RuleRunner) -> None:
-    result = run_goal(rule_runner, LockUpgradeGoal)
-    assert (result.exit_code, result.stderr) == (
-        1,
-        "Name the projects to upgrade, e.g. `pants lock-upgrade -- black idna`.\n",
-    )
+    with engine_error(
+        NoProjectsError,
+        contains="Name the projects to upgrade, e.g. `pants lock-upgrade -- black idna`.",
+    ):
+        run_goal(rule_runner, LockUpgradeGoal)
 
 
 def test_unknown_names_are_refused_with_suggestions(rule_runner: RuleRunner) -> None:
@@ -160,3 +166,12 @@ def test_stale_lock_is_not_upgraded(rule_runner: RuleRunner) -> None:
     rule_runner.write_files({"3rdparty/python/reqs.txt": "idna>=3.5\nrequests>=2\nunresolvable\n"})
     with engine_error(StaleLockfileError, contains="  - changed: `idna>=3.5`"):
         run_goal(rule_runner, LockUpgradeGoal, "--", "idna")
+
+
+def test_the_passthrough_option_refuses_another_pants(monkeypatch: pytest.MonkeyPatch) -> None:
+    from pants import version
+
+    assert lock_upgrade._PassthroughStrListOption(help="h")._extra_kwargs["passthrough"] is True
+    monkeypatch.setattr(version, "VERSION", "2.18.0")
+    with pytest.raises(PantsPatchError, match=r"^pantry.lockfile's lock-upgrade \(sets "):
+        lock_upgrade._PassthroughStrListOption(help="h")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from pantry.errors import PantryError
 from pants.base.build_root import BuildRoot
 from pants.core.util_rules.system_binaries import GitBinary
 from pants.engine.process import FallibleProcessResult, Process, ProcessCacheScope
@@ -19,7 +20,7 @@ from pants.util.strutil import softwrap
 DEFAULT_BASE_BRANCHES = ("main", "origin/main")
 
 
-class GitRevisionError(Exception):
+class GitRevisionError(PantryError):
     """A revision git cannot resolve in this repository."""
 
 

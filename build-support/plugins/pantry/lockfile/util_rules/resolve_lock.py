@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from pantry.errors import PantryError
 from pantry.lockfile.freshness import (
     DeclaredRequirement,
     DuplicateDeclaration,
@@ -37,19 +38,19 @@ from pants.util.frozendict import FrozenDict
 from pants.util.strutil import softwrap
 
 
-class UnknownResolveError(Exception):
+class UnknownResolveError(PantryError):
     """A resolve name that `[python].resolves` does not define."""
 
 
-class MissingLockfileError(Exception):
+class MissingLockfileError(PantryError):
     """A resolve whose lockfile does not exist in the working tree."""
 
 
-class StaleLockfileError(Exception):
+class StaleLockfileError(PantryError):
     """A lockfile generated from other requirement inputs than are declared now."""
 
 
-class DuplicateRequirementError(Exception):
+class DuplicateRequirementError(PantryError):
     """One project declared by more than one requirement input of a resolve."""
 
 
