@@ -72,9 +72,7 @@ async def index_mirror(
     global_options: GlobalOptions,
 ) -> IndexMirrorGoal:
     env = await Get(EnvironmentVars, EnvironmentVarsRequest([TOKEN_VARIABLE]))
-    locks = subsystem.locks if subsystem.locks is not None else sorted(
-        set(python_setup.resolves.values())
-    )
+    locks = list(subsystem.locks) or sorted(set(python_setup.resolves.values()))
     requirement_files = list(subsystem.requirements)
     contents = await Get(
         DigestContents,
