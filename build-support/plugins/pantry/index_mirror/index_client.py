@@ -202,7 +202,9 @@ def fetch(http: Http, pin: Pin, cache: Path) -> Path:
     return destination
 
 
-def _multipart(fields: dict[str, str], filename: str, path: Path) -> tuple[str, int, Iterator[bytes]]:
+def _multipart(
+    fields: dict[str, str], filename: str, path: Path
+) -> tuple[str, int, Iterator[bytes]]:
     boundary = uuid.uuid4().hex
     head = b"".join(
         f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
@@ -278,9 +280,7 @@ class Counts:
     failed: int = 0
 
     def summary(self) -> str:
-        return (
-            f"{self.uploaded} uploaded, {self.present} already there, {self.failed} failed"
-        )
+        return f"{self.uploaded} uploaded, {self.present} already there, {self.failed} failed"
 
 
 def mirror(

@@ -8,7 +8,8 @@ from pantry.index_mirror.lock_urls import files_url, rewrite_lock_urls
 
 
 @pytest.mark.parametrize(
-    "url", ["http://127.0.0.1:8080", "http://127.0.0.1:8080/simple/", "http://127.0.0.1:8080/simple"]
+    "url",
+    ["http://127.0.0.1:8080", "http://127.0.0.1:8080/simple/", "http://127.0.0.1:8080/simple"],
 )
 def test_files_url(url: str) -> None:
     assert files_url(url) == "http://127.0.0.1:8080/files/"
@@ -28,9 +29,12 @@ def test_rewrite_keeps_hashes_and_everything_else() -> None:
                     {
                         "project_name": "six",
                         "artifacts": [
-                            {"algorithm": "sha256", "hash": "h1", "url": "https://files.example/p/ab/six-1.17.0-py2.py3-none-any.whl"},
-                            {"algorithm": "sha256", "hash": "h2", "url": "https://files.example/p/cd/a%2Bb-1.0.tar.gz"},
-                            {"algorithm": "sha256", "hash": "h3", "url": "file:///local/x-1.0.tar.gz"},
+                            {"algorithm": "sha256", "hash": h, "url": url}
+                            for h, url in [
+                                ("h1", "https://files.example/ab/six-1.17.0-py2.py3-none-any.whl"),
+                                ("h2", "https://files.example/cd/a%2Bb-1.0.tar.gz"),
+                                ("h3", "file:///local/x-1.0.tar.gz"),
+                            ]
                         ],
                     }
                 ]

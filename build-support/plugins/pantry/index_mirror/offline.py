@@ -66,9 +66,7 @@ def _wrap_load_lockfile() -> None:
             return loaded
         contents = await Get(DigestContents, Digest, loaded.lockfile_digest)
         rewritten = rewrite_lock_urls(contents[0].content, index_url)
-        digest = await Get(
-            Digest, CreateDigest([FileContent(loaded.lockfile_path, rewritten)])
-        )
+        digest = await Get(Digest, CreateDigest([FileContent(loaded.lockfile_path, rewritten)]))
         return dataclasses.replace(loaded, lockfile_digest=digest)
 
     load_lockfile._pantry_offline = True  # type: ignore[attr-defined]

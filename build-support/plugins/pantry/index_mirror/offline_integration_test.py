@@ -64,8 +64,12 @@ LOOPBACK_UP = textwrap.dedent(
 INNER = """\
 set -euo pipefail
 "$OFFLINE_PYTHON" -c "$LOOPBACK_UP"
-"$OFFLINE_PYTHON" -c "$NO_ROUTE_OUT" || { echo "offline: the namespace can reach the outside" >&2; exit 97; }
-"$INDEX_PYTHON" "$INDEX_PEX" --host 127.0.0.1 --port 0 --data "$INDEX_DATA" >"$WORK/index.out" 2>"$WORK/index.log" &
+if ! "$OFFLINE_PYTHON" -c "$NO_ROUTE_OUT"; then
+  echo "offline: the namespace can reach the outside" >&2
+  exit 97
+fi
+"$INDEX_PYTHON" "$INDEX_PEX" --host 127.0.0.1 --port 0 --data "$INDEX_DATA" \\
+  >"$WORK/index.out" 2>"$WORK/index.log" &
 index=$!
 trap 'kill $index 2>/dev/null; wait $index 2>/dev/null || true' EXIT
 for _ in $(seq 300); do grep -q '^serving' "$WORK/index.out" && break; sleep 0.1; done
@@ -119,11 +123,14 @@ def pyenv_python(minor: str) -> str:
     return str(found[-1])
 
 
+def lock_body(text: str) -> dict:
+    """A Pants lockfile without its `//` header."""
+    return json.loads("\n".join(line for line in text.splitlines() if not line.startswith("//")))
+
+
 def closure(lock: dict, roots: tuple[str, ...]) -> set[str]:
     """Projects of the lock reachable from `roots` (extras not followed, markers ignored)."""
-    locked = {
-        r["project_name"]: r for r in lock["locked_resolves"][0]["locked_requirements"]
-    }
+    locked = {r["project_name"]: r for r in lock["locked_resolves"][0]["locked_requirements"]}
     todo, seen = list(roots), set()
     while todo:
         name = todo.pop()
@@ -153,7 +160,9 @@ def write_fixture(repo: Path) -> list[str]:
             [GLOBAL]
             pants_version = "2.17.1"
             pythonpath = ["%(buildroot)s/build-support/plugins"]
-            backend_packages = ["pants.backend.python", "pantry.modern_python", "pantry.index_mirror"]
+            backend_packages = [
+              "pants.backend.python", "pantry.modern_python", "pantry.index_mirror"
+            ]
             ca_certs_path = "/etc/ssl/certs/ca-certificates.crt"
             pants_ignore.add = ["/.pantry/"]
 
@@ -185,7 +194,7 @@ def write_fixture(repo: Path) -> list[str]:
         + "\n"
     )
     text = LOCK.read_text()
-    lock = json.loads("\n".join(l for l in text.splitlines() if not l.startswith("//")))
+    lock = lock_body(text)
     begin, end = "// --- BEGIN PANTS LOCKFILE METADATA", "// --- END PANTS LOCKFILE METADATA"
     metadata_lines = text.split(begin, 1)[1].split(end, 1)[0].splitlines()[1:]
     metadata = json.loads("\n".join(line[2:] for line in metadata_lines))
@@ -208,7 +217,8 @@ def write_fixture(repo: Path) -> list[str]:
     (repo / "tests").mkdir()
     (repo / "tests/BUILD").write_text("python_tests()\n")
     (repo / "tests/test_offline.py").write_text(
-        "import idna\n\n\ndef test_idna_from_the_internal_index():\n    assert idna.encode(\"b\\u00fccher.example\") == b\"xn--bcher-kva.example\"\n"
+        "import idna\n\n\ndef test_idna_from_the_internal_index():\n"
+        '    assert idna.encode("b\\u00fccher.example") == b"xn--bcher-kva.example"\n'
     )
     launcher_projects = [
         m.group(1)
@@ -223,9 +233,21 @@ class Index:
 
     def __init__(self, data: Path, token_file: Path, log: Path) -> None:
         self.process = subprocess.Popen(
-            [pyenv_python("3.11"), str(INDEX_PEX), "--host", "127.0.0.1", "--port", "0",
-             "--data", str(data), "--upload-token-file", str(token_file)],
-            stdout=subprocess.PIPE, stderr=log.open("w"), text=True,
+            [
+                pyenv_python("3.11"),
+                str(INDEX_PEX),
+                "--host",
+                "127.0.0.1",
+                "--port",
+                "0",
+                "--data",
+                str(data),
+                "--upload-token-file",
+                str(token_file),
+            ],
+            stdout=subprocess.PIPE,
+            stderr=log.open("w"),
+            text=True,
         )
         assert self.process.stdout is not None
         first = self.process.stdout.readline()
@@ -250,7 +272,7 @@ def work() -> Iterator[Path]:
 
 def test_a_fresh_repository_builds_from_the_internal_index_alone(work: Path) -> None:
     unshare = unshare_argv()
-    assert INDEX_PEX.is_file(), f"{INDEX_PEX} missing: is services/index:index a runtime dependency?"
+    assert INDEX_PEX.is_file(), f"{INDEX_PEX} missing: is services/index:index in the BUILD?"
     repo = work / "repo"
     projects = write_fixture(repo)
     data, token = work / "index-data", work / "token"
@@ -269,7 +291,10 @@ def test_a_fresh_repository_builds_from_the_internal_index_alone(work: Path) -> 
                 f"--index-mirror-only={projects!r}",
             ]
             refused = pants(
-                "index-mirror", f"--to={index.url}", *common[:2], "--index-mirror-only=['idna']",
+                "index-mirror",
+                f"--to={index.url}",
+                *common[:2],
+                "--index-mirror-only=['idna']",
                 f"--index-mirror-token-file={work / 'wrong-token'}",
             )
             assert refused.returncode == 1, refused.stderr
@@ -277,7 +302,9 @@ def test_a_fresh_repository_builds_from_the_internal_index_alone(work: Path) -> 
             assert "not-the-token" not in refused.stderr + refused.stdout
 
             unreachable = pants(
-                "index-mirror", "--to=http://127.0.0.1:9", *common,
+                "index-mirror",
+                "--to=http://127.0.0.1:9",
+                *common,
                 f"--index-mirror-token-file={token}",
             )
             assert unreachable.returncode == 1
@@ -286,11 +313,14 @@ def test_a_fresh_repository_builds_from_the_internal_index_alone(work: Path) -> 
             )
 
             first = pants(
-                "index-mirror", f"--to={index.url}/simple/", *common,
+                "index-mirror",
+                f"--to={index.url}/simple/",
+                *common,
                 f"--index-mirror-token-file={token}",
             )
             assert first.returncode == 0, first.stderr[-3000:]
-            count = re.search(r"index-mirror: (\d+) uploaded, 0 already there, 0 failed", first.stdout)
+            summary = r"index-mirror: (\d+) uploaded, 0 already there, 0 failed"
+            count = re.search(summary, first.stdout)
             assert count and int(count.group(1)) > 20, first.stdout + first.stderr[-3000:]
             assert re.search(r"\[ *\d+/\d+\] uploaded idna-", first.stderr)
             assert "pantsbuild.pants-2.17.1-cp39" in first.stderr
@@ -320,8 +350,12 @@ def test_a_fresh_repository_builds_from_the_internal_index_alone(work: Path) -> 
     for name in ("PANTRY_CACHE_DIR", "XDG_CACHE_HOME"):
         inner_env.pop(name, None)
     process = subprocess.Popen(
-        [*unshare, "bash", str(inner)], env=inner_env, stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT, text=True, start_new_session=True,
+        [*unshare, "bash", str(inner)],
+        env=inner_env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
     )
     try:
         output, _ = process.communicate(timeout=1200)
@@ -335,17 +369,18 @@ def test_a_fresh_repository_builds_from_the_internal_index_alone(work: Path) -> 
         return path.read_text()[-4000:] if path.exists() else f"({name} not written)"
 
     assert process.returncode != 97, "the namespace reached the outside: the proof would be void"
-    assert process.returncode == 0, f"{output}\n--- test\n{log('test.log')}\n--- lock\n{log('lock.log')}"
+    logs = f"--- test\n{log('test.log')}\n--- lock\n{log('lock.log')}"
+    assert process.returncode == 0, f"{output}\n{logs}"
     assert "pantry: installing pinned Pants" in log("test.log")
     assert "tests/test_offline.py succeeded" in log("test.log")
     relocked = (repo / LOCK).read_text()
     assert "127.0.0.1" in relocked, "generate-lockfiles did not resolve from the internal index"
-    versions = lambda text: {  # noqa: E731
-        r["project_name"]: r["version"]
-        for r in json.loads("\n".join(l for l in text.splitlines() if not l.startswith("//")))[
-            "locked_resolves"
-        ][0]["locked_requirements"]
-    }
+    def versions(text: str) -> dict[str, str]:
+        return {
+            r["project_name"]: r["version"]
+            for r in lock_body(text)["locked_resolves"][0]["locked_requirements"]
+        }
+
     assert versions(relocked)["idna"] == versions(LOCK.read_text())["idna"]
     served = (work / "index.log").read_text()
     assert "/files/idna-" in served and "/files/pantsbuild.pants-" in served

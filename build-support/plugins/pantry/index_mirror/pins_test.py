@@ -86,5 +86,6 @@ def test_dedupe_keeps_first_and_refuses_contradictions() -> None:
     same = Pin("six", "1.17.0", A, "b.lock", "six-1.17.0-py2.py3-none-any.whl", "u")
     assert dedupe([one, same]) == (one,)
     other = Pin("six", "1.17.0", B, "b.lock", "six-1.17.0-py2.py3-none-any.whl", "u")
-    with pytest.raises(PinsError, match="pinned with two different sha256s: .* by a.lock and .* by b.lock"):
+    message = "pinned with two different sha256s: .* by a.lock and .* by b.lock"
+    with pytest.raises(PinsError, match=message):
         dedupe([one, other])

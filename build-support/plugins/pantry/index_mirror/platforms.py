@@ -74,9 +74,7 @@ def select_for_pythons(
         wheels = [p for p in group if p.filename and is_wheel(p.filename)]
         others = [p for p in group if not (p.filename and is_wheel(p.filename))]
         fitting = {p for p in wheels if any(wheel_fits(p.filename or "", a) for a in accepted)}
-        need_sdist = any(
-            not any(wheel_fits(p.filename or "", a) for p in wheels) for a in accepted
-        )
+        need_sdist = any(not any(wheel_fits(p.filename or "", a) for p in wheels) for a in accepted)
         for pin in group:
             keep = pin in fitting or (pin in others and (need_sdist or pin.filename is None))
             (selected if keep else left_out).append(pin)

@@ -3,7 +3,8 @@ pinned artifact, and `[python].pantry_index_url` (pants.offline.toml) makes pex 
 from there. See README.md beside this file.
 """
 
-from pantry.index_mirror import offline, rules as mirror_rules
+from pantry.index_mirror import offline
+from pantry.index_mirror import rules as mirror_rules
 
 # Not a rule: adds an option and wraps Pants' lock loading, once, when the backend loads.
 offline.install()

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from packaging.utils import canonicalize_name  # pants: no-infer-dep
 from pantry.index_mirror.index_client import (
     ArtifactError,
     Http,
@@ -26,7 +27,6 @@ from pantry.index_mirror.pins import (
 )
 from pantry.index_mirror.platforms import PlatformError, parse_python, select_for_pythons
 from pantry.index_mirror.subsystem import TOKEN_VARIABLE, IndexMirrorSubsystem
-from packaging.utils import canonicalize_name  # pants: no-infer-dep
 from pants.backend.python.subsystems.repos import PythonRepos
 from pants.backend.python.subsystems.setup import PythonSetup
 from pants.engine.console import Console

@@ -33,7 +33,7 @@ class IndexMirrorSubsystem(GoalSubsystem):
 
     to = StrOption(
         default=None,
-        help="The Pantry index to fill: its base URL (`http://127.0.0.1:8080`) or its /simple/ URL.",
+        help="The Pantry index to fill: its base URL (`http://127.0.0.1:8080`) or /simple/ URL.",
     )
     from_ = StrOption(
         flag_name="--from",
