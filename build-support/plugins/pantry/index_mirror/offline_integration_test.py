@@ -375,6 +375,7 @@ def test_a_fresh_repository_builds_from_the_internal_index_alone(work: Path) -> 
     assert "tests/test_offline.py succeeded" in log("test.log")
     relocked = (repo / LOCK).read_text()
     assert "127.0.0.1" in relocked, "generate-lockfiles did not resolve from the internal index"
+
     def versions(text: str) -> dict[str, str]:
         return {
             r["project_name"]: r["version"]
