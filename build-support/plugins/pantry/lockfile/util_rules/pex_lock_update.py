@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from pantry.index_mirror.lock_urls import rewrite_lock_urls
+from pants.backend.python.subsystems.setup import PythonSetup
 from pants.backend.python.util_rules.pex_cli import PexCliProcess
 from pants.backend.python.util_rules.pex_requirements import (
     ResolvePexConfig,
@@ -36,9 +38,17 @@ class PexLockUpdate:
 
 
 @rule(desc="Update a lock with pex")
-async def pex_lock_update(request: PexLockUpdateRequest) -> PexLockUpdate:
+async def pex_lock_update(
+    request: PexLockUpdateRequest, python_setup: PythonSetup
+) -> PexLockUpdate:
+    body = request.body.encode("utf-8")
+    # Offline (pants.offline.toml, pantry.index_mirror): pex resolves from the internal index and
+    # refuses a lock whose undisturbed pins name other URLs, so they name the index's too.
+    index_url = getattr(python_setup, "pantry_index_url", None)
+    if index_url:
+        body = rewrite_lock_urls(body, index_url)
     input_digest, resolve_config = await MultiGet(
-        Get(Digest, CreateDigest([FileContent(LOCK_IN_SANDBOX, request.body.encode("utf-8"))])),
+        Get(Digest, CreateDigest([FileContent(LOCK_IN_SANDBOX, body)])),
         Get(ResolvePexConfig, ResolvePexConfigRequest(request.resolve)),
     )
     result = await Get(

@@ -1,0 +1,329 @@
+"""Talk to package indexes: read simple-API pages, fetch pinned files, upload with twine's API.
+
+Engine-free (urllib only). The source side is any PEP 503/691 index (the lock's URLs, or
+`[python-repos].indexes` for hash-pinned requirement files); the destination is a Pantry
+index (services/index): `/simple/` to see what it already holds, `/legacy/` to upload.
+Every failure is one of the exceptions below, whose message says where, what and how to fix.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import os
+import shutil
+import ssl
+import tempfile
+import urllib.error
+import urllib.request
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterator
+from urllib.parse import urljoin, urlparse
+
+from packaging.utils import canonicalize_name  # pants: no-infer-dep
+from pantry.index_mirror.pins import HashPinned, Pin
+
+SIMPLE_JSON = "application/vnd.pypi.simple.v1+json"
+TIMEOUT = 120.0
+
+
+class MirrorError(Exception):
+    """A failure that stops the whole mirror (the index is unusable)."""
+
+
+class IndexUnreachable(MirrorError):
+    pass
+
+
+class IndexAuthError(MirrorError):
+    pass
+
+
+class ArtifactError(Exception):
+    """A failure of one artifact; the mirror goes on and counts it as failed."""
+
+
+class HashMismatch(ArtifactError):
+    pass
+
+
+@dataclass(frozen=True)
+class IndexUrls:
+    """A Pantry index's endpoints, from its base URL or its `/simple/` or `/legacy/` URL."""
+
+    base: str
+
+    @classmethod
+    def parse(cls, url: str, option: str = "--to") -> "IndexUrls":
+        parts = urlparse(url.strip())
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise MirrorError(
+                f"{option}: {url!r} is not an http(s) URL of a Pantry index; e.g. "
+                f"`{option}=http://127.0.0.1:8080` (its /simple/ URL works too)."
+            )
+        path = parts.path.rstrip("/")
+        for suffix in ("/simple", "/legacy"):
+            if path.endswith(suffix):
+                path = path[: -len(suffix)]
+        return cls(f"{parts.scheme}://{parts.netloc}{path}/")
+
+    @property
+    def simple(self) -> str:
+        return urljoin(self.base, "simple/")
+
+    @property
+    def upload(self) -> str:
+        return urljoin(self.base, "legacy/")
+
+
+@dataclass(frozen=True)
+class Http:
+    """urllib with one TLS trust store (the system bundle) and a fixed timeout."""
+
+    ca_certs: str | None = None
+    timeout: float = TIMEOUT
+
+    def _context(self) -> ssl.SSLContext:
+        return ssl.create_default_context(cafile=self.ca_certs or None)
+
+    def open(self, request: urllib.request.Request):
+        return urllib.request.urlopen(request, timeout=self.timeout, context=self._context())
+
+
+def _describe(error: BaseException) -> str:
+    reason = getattr(error, "reason", None)
+    return str(reason if reason is not None else error)
+
+
+def project_files(http: Http, simple_url: str, project: str) -> dict[str, str | None]:
+    """{filename: sha256 or None} that the index lists for `project` ({} when it has none)."""
+    url = urljoin(simple_url, f"{canonicalize_name(project)}/")
+    request = urllib.request.Request(url, headers={"Accept": SIMPLE_JSON})
+    try:
+        with http.open(request) as response:
+            page = json.loads(response.read().decode("utf-8"))
+    except urllib.error.HTTPError as error:
+        if error.code == 404:
+            return {}
+        raise MirrorError(
+            f"{url}: the index answered HTTP {error.code} {error.reason}; check that it is a "
+            "PEP 691 simple index."
+        ) from None
+    except (urllib.error.URLError, OSError) as error:
+        raise IndexUnreachable(
+            f"cannot reach the index at {simple_url} ({_describe(error)}); check the URL and "
+            "that the index is running (`./pants run services/index -- --port 8080 ...`)."
+        ) from None
+    except ValueError:
+        raise MirrorError(
+            f"{url}: not a PEP 691 JSON page (the index must answer Accept: {SIMPLE_JSON})."
+        ) from None
+    return {
+        entry["filename"]: (entry.get("hashes") or {}).get("sha256")
+        for entry in page.get("files", [])
+    }
+
+
+def locate(http: Http, simple_url: str, pinned: HashPinned) -> tuple[Pin, ...]:
+    """The files of a hash-pinned requirement on the source index, as Pins with URLs."""
+    url = urljoin(simple_url, f"{pinned.project}/")
+    request = urllib.request.Request(url, headers={"Accept": SIMPLE_JSON})
+    try:
+        with http.open(request) as response:
+            page = json.loads(response.read().decode("utf-8"))
+    except (urllib.error.URLError, OSError, ValueError) as error:
+        raise ArtifactError(
+            f"{pinned.source}: cannot read {url} to find the files of {pinned.project} "
+            f"{pinned.version} ({_describe(error)}); check `--from` ([python-repos].indexes)."
+        ) from None
+    found = []
+    for entry in page.get("files", []):
+        sha256 = (entry.get("hashes") or {}).get("sha256", "").lower()
+        if sha256 in pinned.sha256s:
+            found.append(
+                Pin(
+                    project=pinned.project,
+                    version=pinned.version,
+                    sha256=sha256,
+                    source=pinned.source,
+                    filename=entry["filename"],
+                    url=urljoin(url, entry["url"]),
+                )
+            )
+    if not found:
+        raise ArtifactError(
+            f"{pinned.source}: {url} lists no file of {pinned.project} {pinned.version} with "
+            f"any of the {len(pinned.sha256s)} pinned sha256s; is `--from` the index it was "
+            "pinned from?"
+        )
+    return tuple(found)
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as stream:
+        for chunk in iter(lambda: stream.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def fetch(http: Http, pin: Pin, cache: Path) -> Path:
+    """The pinned file, from `cache/<sha256>/<filename>` or downloaded there and verified."""
+    assert pin.filename and pin.url
+    destination = cache / pin.sha256 / pin.filename
+    if destination.is_file() and sha256_of(destination) == pin.sha256:
+        return destination
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    handle, partial_name = tempfile.mkstemp(prefix=".part-", dir=destination.parent)
+    partial = Path(partial_name)
+    try:
+        with os.fdopen(handle, "wb") as out:
+            try:
+                with http.open(urllib.request.Request(pin.url)) as response:
+                    shutil.copyfileobj(response, out, 1 << 20)
+            except (urllib.error.URLError, OSError) as error:
+                raise ArtifactError(
+                    f"{pin.filename} ({pin.source}): download from {pin.url} failed "
+                    f"({_describe(error)})."
+                ) from None
+        actual = sha256_of(partial)
+        if actual != pin.sha256:
+            raise HashMismatch(
+                f"{pin.filename}: downloaded from {pin.url}, its sha256 is {actual} but "
+                f"{pin.source} pins {pin.sha256}; not uploaded. The file changed upstream or "
+                "the lock was edited: restore the lock from git, or re-lock on purpose."
+            )
+        os.replace(partial, destination)
+    finally:
+        partial.unlink(missing_ok=True)
+    return destination
+
+
+def _multipart(
+    fields: dict[str, str], filename: str, path: Path
+) -> tuple[str, int, Iterator[bytes]]:
+    boundary = uuid.uuid4().hex
+    head = b"".join(
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
+        for name, value in fields.items()
+    )
+    head += (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="content"; '
+        f'filename="{filename}"\r\nContent-Type: application/octet-stream\r\n\r\n'
+    ).encode()
+    tail = f"\r\n--{boundary}--\r\n".encode()
+
+    def chunks() -> Iterator[bytes]:
+        yield head
+        with path.open("rb") as stream:
+            yield from iter(lambda: stream.read(1 << 20), b"")
+        yield tail
+
+    length = len(head) + path.stat().st_size + len(tail)
+    return f"multipart/form-data; boundary={boundary}", length, chunks()
+
+
+def upload(http: Http, urls: IndexUrls, pin: Pin, path: Path, token: str) -> bool:
+    """Upload one verified file; True if stored, False if the index already had it (409)."""
+    assert pin.filename
+    content_type, length, body = _multipart(
+        {
+            ":action": "file_upload",
+            "protocol_version": "1",
+            "name": pin.project,
+            "version": pin.version,
+            "sha256_digest": pin.sha256,
+        },
+        pin.filename,
+        path,
+    )
+    credentials = base64.b64encode(f"__token__:{token}".encode()).decode()
+    request = urllib.request.Request(
+        urls.upload,
+        data=body,
+        method="POST",
+        headers={
+            "Content-Type": content_type,
+            "Content-Length": str(length),
+            "Authorization": f"Basic {credentials}",
+        },
+    )
+    try:
+        with http.open(request):
+            return True
+    except urllib.error.HTTPError as error:
+        if error.code == 409:
+            return False
+        if error.code in (401, 403):
+            raise IndexAuthError(
+                f"{urls.upload} refused the upload token (HTTP {error.code} {error.reason}); "
+                "check [index-mirror].token_file or $PANTRY_INDEX_TOKEN against the index's "
+                "--upload-token-file."
+            ) from None
+        raise ArtifactError(
+            f"{pin.filename}: the index refused it (HTTP {error.code} {error.reason})."
+        ) from None
+    except (urllib.error.URLError, OSError) as error:
+        raise IndexUnreachable(
+            f"cannot reach the index at {urls.upload} ({_describe(error)}); check --to and "
+            "that the index is running."
+        ) from None
+
+
+@dataclass
+class Counts:
+    uploaded: int = 0
+    present: int = 0
+    failed: int = 0
+
+    def summary(self) -> str:
+        return f"{self.uploaded} uploaded, {self.present} already there, {self.failed} failed"
+
+
+def mirror(
+    http: Http,
+    urls: IndexUrls,
+    pins: tuple[Pin, ...],
+    token: str,
+    cache: Path,
+    log: Callable[[str], None],
+) -> Counts:
+    """Upload every pin the index lacks; skip those it lists with the same sha256."""
+    counts = Counts()
+    present: dict[str, dict[str, str | None]] = {}
+    width = len(str(len(pins)))
+    for number, pin in enumerate(pins, start=1):
+        assert pin.filename
+        prefix = f"[{number:>{width}}/{len(pins)}]"
+        if pin.project not in present:
+            present[pin.project] = project_files(http, urls.simple, pin.project)
+        listed = present[pin.project]
+        if pin.filename in listed:
+            if listed[pin.filename] not in (None, pin.sha256):
+                counts.failed += 1
+                log(
+                    f"{prefix} failed {pin.filename}: the index holds it with sha256 "
+                    f"{listed[pin.filename]}, but {pin.source} pins {pin.sha256}. Files on an "
+                    "index are never replaced: find out which is right before anything installs it."
+                )
+            else:
+                counts.present += 1
+                log(f"{prefix} already there {pin.filename}")
+            continue
+        try:
+            path = fetch(http, pin, cache)
+            stored = upload(http, urls, pin, path, token)
+        except ArtifactError as error:
+            counts.failed += 1
+            log(f"{prefix} failed {error}")
+            continue
+        if stored:
+            counts.uploaded += 1
+            log(f"{prefix} uploaded {pin.filename} ({pin.source})")
+        else:
+            counts.present += 1
+            log(f"{prefix} already there {pin.filename} (uploaded meanwhile)")
+    return counts

@@ -1,0 +1,51 @@
+from __future__ import annotations
+
+import json
+
+import pytest
+from pantry.index_mirror.index_client import MirrorError
+from pantry.index_mirror.lock_urls import files_url, rewrite_lock_urls
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["http://127.0.0.1:8080", "http://127.0.0.1:8080/simple/", "http://127.0.0.1:8080/simple"],
+)
+def test_files_url(url: str) -> None:
+    assert files_url(url) == "http://127.0.0.1:8080/files/"
+
+
+def test_files_url_error() -> None:
+    with pytest.raises(MirrorError, match=r"\[python\].pantry_index_url: 'index' is not an http"):
+        files_url("index")
+
+
+def test_rewrite_keeps_hashes_and_everything_else() -> None:
+    lock = {
+        "pex_version": "2.19.1",
+        "locked_resolves": [
+            {
+                "locked_requirements": [
+                    {
+                        "project_name": "six",
+                        "artifacts": [
+                            {"algorithm": "sha256", "hash": h, "url": url}
+                            for h, url in [
+                                ("h1", "https://files.example/ab/six-1.17.0-py2.py3-none-any.whl"),
+                                ("h2", "https://files.example/cd/a%2Bb-1.0.tar.gz"),
+                                ("h3", "file:///local/x-1.0.tar.gz"),
+                            ]
+                        ],
+                    }
+                ]
+            }
+        ],
+    }
+    out = json.loads(rewrite_lock_urls(json.dumps(lock).encode(), "http://h:1/simple/"))
+    artifacts = out["locked_resolves"][0]["locked_requirements"][0]["artifacts"]
+    assert [(a["url"], a["hash"]) for a in artifacts] == [
+        ("http://h:1/files/six-1.17.0-py2.py3-none-any.whl", "h1"),
+        ("http://h:1/files/a%2Bb-1.0.tar.gz", "h2"),
+        ("file:///local/x-1.0.tar.gz", "h3"),
+    ]
+    assert out["pex_version"] == "2.19.1"

@@ -1,0 +1,391 @@
+"""Builds that never need the outside, proven: a fresh repository bootstraps, tests and locks
+with only loopback reachable and the internal index (services/index) as the only source.
+
+Outside the namespace (shared caches, the real index packaged by Pants): `./pants
+index-mirror` fills a fresh index with what a small fixture repository pins (its lock is the
+closure of pytest and idna in 3rdparty/python/default.lock, with the lock's own public URLs,
+plus the launcher's Pants and pex and the pip pex bootstraps), and a second run uploads
+nothing. Inside a network namespace with only loopback (`unshare -n` as root, `unshare -rn`
+otherwise), with pants.offline.toml and PANTRY_INDEX_URL, the same index serves read-only
+while, with empty launcher and Pants caches, `./pants test` bootstraps Pants and runs the
+fixture's test, and `./pants generate-lockfiles` re-locks it. Without a way to make such a
+namespace the test skips, saying why, or with PANTRY_REQUIRE_NETWORK_NAMESPACE=1 (.ci/run)
+fails. The index and pantsd are stopped by their pids, also when a step fails.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+from pantry_testing.fixture_repo import (
+    copy_into,
+    install_launcher,
+    launcher_env,
+    pants_toml_section,
+    pantsd_session,
+    sandbox_tempdir,
+)
+
+pytestmark = pytest.mark.timeout(1500)
+
+REQUIRE = "PANTRY_REQUIRE_NETWORK_NAMESPACE"
+LOCK = Path("3rdparty/python/default.lock")
+INDEX_PEX = Path("services.index/index.pex")
+LAUNCHER_REQUIREMENTS = (
+    "build-support/launcher/pants-requirements.txt",
+    "build-support/launcher/pex-requirements.txt",
+    "build-support/launcher/pex-pip-requirements.txt",
+)
+ROOTS = ("idna", "pytest")
+
+# Brings loopback up in a new network namespace (it starts down), without iproute2.
+LOOPBACK_UP = textwrap.dedent(
+    """
+    import fcntl, socket, struct
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    ifreq = struct.pack("16sH14s", b"lo", 0, b"")
+    flags = struct.unpack("16sH14s", fcntl.ioctl(s, 0x8913, ifreq))[1]  # SIOCGIFFLAGS
+    fcntl.ioctl(s, 0x8914, struct.pack("16sH14s", b"lo", flags | 1, b""))  # SIOCSIFFLAGS, IFF_UP
+    """
+)
+
+# Runs in the namespace: loopback up, the index (read-only) on it, then the steps; the index
+# is stopped by its pid when the script exits, whatever happened.
+INNER = """\
+set -euo pipefail
+"$OFFLINE_PYTHON" -c "$LOOPBACK_UP"
+if ! "$OFFLINE_PYTHON" -c "$NO_ROUTE_OUT"; then
+  echo "offline: the namespace can reach the outside" >&2
+  exit 97
+fi
+"$INDEX_PYTHON" "$INDEX_PEX" --host 127.0.0.1 --port 0 --data "$INDEX_DATA" \\
+  >"$WORK/index.out" 2>"$WORK/index.log" &
+index=$!
+trap 'kill $index 2>/dev/null; wait $index 2>/dev/null || true' EXIT
+for _ in $(seq 300); do grep -q '^serving' "$WORK/index.out" && break; sleep 0.1; done
+export PANTRY_INDEX_URL="$(sed -n 's/^serving .* on //p' "$WORK/index.out")"
+export PANTRY_CACHE_DIR="$WORK/launcher-cache" PANTS_CONFIG_FILES="+['pants.offline.toml']"
+caches=(--no-pantsd --named-caches-dir="$WORK/named-caches" --local-store-dir="$WORK/store")
+cd "$REPO"
+echo "=== test" && ./pants "${caches[@]}" test tests:: >"$WORK/test.log" 2>&1
+echo "=== generate-lockfiles" && ./pants "${caches[@]}" generate-lockfiles >"$WORK/lock.log" 2>&1
+echo "=== done"
+"""
+# Passes only when no interface but loopback exists and no address outside it is routable.
+NO_ROUTE_OUT = textwrap.dedent(
+    """
+    import errno, socket, sys
+    interfaces = [l.split(":")[0].strip() for l in open("/proc/net/dev").read().splitlines()[2:]]
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        s.connect(("192.0.2.1", 443))  # TEST-NET-1: any route at all would accept this
+        sys.exit(f"a route leaves the namespace; interfaces: {interfaces}")
+    except OSError as error:
+        assert error.errno == errno.ENETUNREACH, error
+    assert interfaces == ["lo"], interfaces
+    """
+)
+
+
+def unshare_argv() -> list[str]:
+    """How to enter a new network namespace here, or a skip/failure saying why not."""
+    argv = ["unshare", "-n"] if os.geteuid() == 0 else ["unshare", "-rn"]
+    try:
+        probe = subprocess.run([*argv, "true"], capture_output=True, text=True, timeout=60)
+        problem = f"`{' '.join(argv)} true` exited {probe.returncode}: {probe.stderr.strip()}"
+        if probe.returncode == 0:
+            return argv
+    except OSError as error:
+        problem = f"`{' '.join(argv)}` does not run ({error})"
+    reason = (
+        f"{problem}: the offline proof needs a network namespace with only loopback "
+        "(root, or unprivileged user namespaces: sysctl kernel.unprivileged_userns_clone=1)"
+    )
+    if os.environ.get(REQUIRE) == "1":
+        pytest.fail(f"{reason}, and {REQUIRE}=1 requires one")
+    pytest.skip(f"{reason}; {REQUIRE}=1 (as in CI) makes this a failure")
+
+
+def pyenv_python(minor: str) -> str:
+    root = Path(os.environ.get("PYENV_ROOT") or Path.home() / ".pyenv")
+    found = sorted(root.glob(f"versions/{minor}.*/bin/python{minor}"))
+    assert found, f"no CPython {minor} under {root}/versions (README's prerequisites)"
+    return str(found[-1])
+
+
+def lock_body(text: str) -> dict:
+    """A Pants lockfile without its `//` header."""
+    return json.loads("\n".join(line for line in text.splitlines() if not line.startswith("//")))
+
+
+def closure(lock: dict, roots: tuple[str, ...]) -> set[str]:
+    """Projects of the lock reachable from `roots` (extras not followed, markers ignored)."""
+    locked = {r["project_name"]: r for r in lock["locked_resolves"][0]["locked_requirements"]}
+    todo, seen = list(roots), set()
+    while todo:
+        name = todo.pop()
+        if name in seen or name not in locked:
+            continue
+        seen.add(name)
+        for dist in locked[name].get("requires_dists", []):
+            if "extra" not in dist:
+                todo.append(re.split(r"[\s\[<>=!~;(]", dist, 1)[0].lower().replace("_", "-"))
+    return seen
+
+
+def write_fixture(repo: Path) -> list[str]:
+    """The fixture repository; returns the projects to mirror."""
+    install_launcher(repo)
+    for source in [*Path("build-support/plugins/pantry").rglob("*.py"), Path("pants.offline.toml")]:
+        parts = source.parts
+        if source.name.endswith("_test.py") or (
+            len(parts) > 4 and parts[3] not in ("modern_python", "index_mirror")
+        ):
+            continue
+        copy_into(repo, source)
+    pex_cli = pants_toml_section(Path("pants.toml").read_text(), "pex-cli")
+    (repo / "pants.toml").write_text(
+        textwrap.dedent(
+            """\
+            [GLOBAL]
+            pants_version = "2.17.1"
+            pythonpath = ["%(buildroot)s/build-support/plugins"]
+            backend_packages = [
+              "pants.backend.python", "pantry.modern_python", "pantry.index_mirror"
+            ]
+            ca_certs_path = "/etc/ssl/certs/ca-certificates.crt"
+            pants_ignore.add = ["/.pantry/"]
+
+            [subprocess-environment]
+            env_vars = ["PIP_CONFIG_FILE=/dev/null"]
+
+            [python]
+            enable_resolves = true
+            interpreter_constraints = ["CPython==3.11.*"]
+            interpreter_versions_universe = ["3.9", "3.10", "3.11", "3.12", "3.13"]
+
+            [python.resolves]
+            python-default = "3rdparty/python/default.lock"
+
+            [python.resolves_to_interpreter_constraints]
+            python-default = ["CPython>=3.9,<3.14"]
+
+            [python-bootstrap]
+            search_path = ["<PYENV>"]
+
+            [pytest]
+            install_from_resolve = "python-default"
+            requirements = ["pytest"]
+
+            [pex-cli]
+            """
+        )
+        + pex_cli
+        + "\n"
+    )
+    text = LOCK.read_text()
+    lock = lock_body(text)
+    begin, end = "// --- BEGIN PANTS LOCKFILE METADATA", "// --- END PANTS LOCKFILE METADATA"
+    metadata_lines = text.split(begin, 1)[1].split(end, 1)[0].splitlines()[1:]
+    metadata = json.loads("\n".join(line[2:] for line in metadata_lines))
+    metadata["generated_with_requirements"] = sorted(ROOTS)
+    header = [
+        "// --- BEGIN PANTS LOCKFILE METADATA: DO NOT EDIT OR REMOVE ---",
+        *("// " + line for line in json.dumps(metadata, indent=2).splitlines()),
+        "// --- END PANTS LOCKFILE METADATA ---",
+    ]
+    projects = closure(lock, ROOTS)
+    resolve = lock["locked_resolves"][0]
+    resolve["locked_requirements"] = [
+        r for r in resolve["locked_requirements"] if r["project_name"] in projects
+    ]
+    lock["requirements"], lock["constraints"] = list(ROOTS), []
+    (repo / "3rdparty/python").mkdir(parents=True)
+    (repo / LOCK).write_text("\n".join(header) + "\n" + json.dumps(lock, indent=2) + "\n")
+    (repo / "3rdparty/python/requirements.txt").write_text("\n".join(ROOTS) + "\n")
+    (repo / "3rdparty/python/BUILD").write_text("python_requirements(source='requirements.txt')\n")
+    (repo / "tests").mkdir()
+    (repo / "tests/BUILD").write_text("python_tests()\n")
+    (repo / "tests/test_offline.py").write_text(
+        "import idna\n\n\ndef test_idna_from_the_internal_index():\n"
+        '    assert idna.encode("b\\u00fccher.example") == b"xn--bcher-kva.example"\n'
+    )
+    launcher_projects = [
+        m.group(1)
+        for path in LAUNCHER_REQUIREMENTS
+        for m in re.finditer(r"^([A-Za-z0-9_.-]+)==", Path(path).read_text(), re.MULTILINE)
+    ]
+    return sorted(projects) + launcher_projects
+
+
+class Index:
+    """services/index from its PEX, on 127.0.0.1, stopped by its pid."""
+
+    def __init__(self, data: Path, token_file: Path, log: Path) -> None:
+        self.process = subprocess.Popen(
+            [
+                pyenv_python("3.11"),
+                str(INDEX_PEX),
+                "--host",
+                "127.0.0.1",
+                "--port",
+                "0",
+                "--data",
+                str(data),
+                "--upload-token-file",
+                str(token_file),
+            ],
+            stdout=subprocess.PIPE,
+            stderr=log.open("w"),
+            text=True,
+        )
+        assert self.process.stdout is not None
+        first = self.process.stdout.readline()
+        match = re.match(r"serving .* on (http://127\.0\.0\.1:\d+)/simple/", first)
+        assert match, f"the index did not start: {first!r}; see {log}"
+        self.url = match.group(1)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+@pytest.fixture
+def work() -> Iterator[Path]:
+    yield sandbox_tempdir("offline-")
+
+
+def test_a_fresh_repository_builds_from_the_internal_index_alone(work: Path) -> None:
+    unshare = unshare_argv()
+    assert INDEX_PEX.is_file(), f"{INDEX_PEX} missing: is services/index:index in the BUILD?"
+    repo = work / "repo"
+    projects = write_fixture(repo)
+    data, token = work / "index-data", work / "token"
+    data.mkdir()
+    token.write_text("offline-proof-token\n")
+    (work / "wrong-token").write_text("not-the-token\n")
+    env = launcher_env()
+    started = time.monotonic()
+
+    index = Index(data, token, work / "index-outside.log")
+    try:
+        with pantsd_session(repo, env, timeout=900) as pants:
+            common = [
+                f"--index-mirror-locks=['{LOCK}']",
+                f"--index-mirror-requirements={list(LAUNCHER_REQUIREMENTS)!r}",
+                f"--index-mirror-only={projects!r}",
+            ]
+            refused = pants(
+                "index-mirror",
+                f"--to={index.url}",
+                *common[:2],
+                "--index-mirror-only=['idna']",
+                f"--index-mirror-token-file={work / 'wrong-token'}",
+            )
+            assert refused.returncode == 1, refused.stderr
+            assert "refused the upload token (HTTP 403" in refused.stderr
+            assert "not-the-token" not in refused.stderr + refused.stdout
+
+            unreachable = pants(
+                "index-mirror",
+                "--to=http://127.0.0.1:9",
+                *common,
+                f"--index-mirror-token-file={token}",
+            )
+            assert unreachable.returncode == 1
+            assert "index-mirror: error: cannot reach the index at http://127.0.0.1:9/simple/" in (
+                unreachable.stderr
+            )
+
+            first = pants(
+                "index-mirror",
+                f"--to={index.url}/simple/",
+                *common,
+                f"--index-mirror-token-file={token}",
+            )
+            assert first.returncode == 0, first.stderr[-3000:]
+            summary = r"index-mirror: (\d+) uploaded, 0 already there, 0 failed"
+            count = re.search(summary, first.stdout)
+            assert count and int(count.group(1)) > 20, first.stdout + first.stderr[-3000:]
+            assert re.search(r"\[ *\d+/\d+\] uploaded idna-", first.stderr)
+            assert "pantsbuild.pants-2.17.1-cp39" in first.stderr
+
+            again = pants(
+                "index-mirror", f"--to={index.url}", *common, f"--index-mirror-token-file={token}"
+            )
+            assert again.returncode == 0, again.stderr[-3000:]
+            assert f"0 uploaded, {count.group(1)} already there, 0 failed" in again.stdout
+    finally:
+        index.stop()
+    mirrored = time.monotonic()
+
+    inner = work / "inner.sh"
+    inner.write_text(INNER)
+    inner_env = {
+        **env,
+        "OFFLINE_PYTHON": sys.executable,
+        "LOOPBACK_UP": LOOPBACK_UP,
+        "NO_ROUTE_OUT": NO_ROUTE_OUT,
+        "INDEX_PYTHON": pyenv_python("3.11"),
+        "INDEX_PEX": str(INDEX_PEX.resolve()),
+        "INDEX_DATA": str(data),
+        "WORK": str(work),
+        "REPO": str(repo),
+    }
+    for name in ("PANTRY_CACHE_DIR", "XDG_CACHE_HOME"):
+        inner_env.pop(name, None)
+    process = subprocess.Popen(
+        [*unshare, "bash", str(inner)],
+        env=inner_env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        output, _ = process.communicate(timeout=1200)
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+    def log(name: str) -> str:
+        path = work / name
+        return path.read_text()[-4000:] if path.exists() else f"({name} not written)"
+
+    assert process.returncode != 97, "the namespace reached the outside: the proof would be void"
+    logs = f"--- test\n{log('test.log')}\n--- lock\n{log('lock.log')}"
+    assert process.returncode == 0, f"{output}\n{logs}"
+    assert "pantry: installing pinned Pants" in log("test.log")
+    assert "tests/test_offline.py succeeded" in log("test.log")
+    relocked = (repo / LOCK).read_text()
+    assert "127.0.0.1" in relocked, "generate-lockfiles did not resolve from the internal index"
+
+    def versions(text: str) -> dict[str, str]:
+        return {
+            r["project_name"]: r["version"]
+            for r in lock_body(text)["locked_resolves"][0]["locked_requirements"]
+        }
+
+    assert versions(relocked)["idna"] == versions(LOCK.read_text())["idna"]
+    served = (work / "index.log").read_text()
+    assert "/files/idna-" in served and "/files/pantsbuild.pants-" in served
+    print(
+        f"mirror {mirrored - started:.0f} s, offline bootstrap+test+lock "
+        f"{time.monotonic() - mirrored:.0f} s"
+    )
