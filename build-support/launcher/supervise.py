@@ -28,7 +28,7 @@ import subprocess
 import sys
 import time
 from dataclasses import dataclass
-from typing import Iterable, Mapping
+from typing import Iterable, Mapping, Protocol
 
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
 SI_KERNEL = 0x80  # siginfo si_code: sent by the kernel (a terminal's Ctrl-C), not kill(2)
@@ -96,7 +96,17 @@ def is_zombie(pid: int) -> bool:
         return True
 
 
-def is_forwarded(info: signal.struct_siginfo) -> bool:
+class SignalInfo(Protocol):
+    """What `is_forwarded` reads of a `signal.struct_siginfo`."""
+
+    @property
+    def si_signo(self) -> int: ...
+
+    @property
+    def si_code(self) -> int: ...
+
+
+def is_forwarded(info: SignalInfo) -> bool:
     """Whether Pants has not already got this signal itself (a terminal's Ctrl-C it has)."""
     return not (info.si_signo == signal.SIGINT and info.si_code == SI_KERNEL)
 

@@ -1,6 +1,7 @@
 """The API against real PostgreSQL and Redis: answers cached, reports invalidate them."""
 
 import json
+from typing import cast
 
 import psycopg
 import pytest
@@ -23,7 +24,7 @@ def test_counts_are_cached_until_a_report_changes_them(app: DownloadsApp) -> Non
     status, headers, body = call(app, "GET", "/projects/demo")
     assert (status, headers["X-Cache"], json.loads(body)["downloads"]) == ("200 OK", "miss", 2)
     assert call(app, "GET", "/projects/DEMO")[1]["X-Cache"] == "hit"
-    assert app.cache.client.ttl(KEY_PREFIX + "demo") > 0
+    assert cast(int, app.cache.client.ttl(KEY_PREFIX + "demo")) > 0
     call(app, "POST", "/reports", report(("demo", "1.1", 5)).encode())
     status, headers, body = call(app, "GET", "/projects/demo")
     assert (headers["X-Cache"], json.loads(body)["downloads"]) == ("miss", 7)

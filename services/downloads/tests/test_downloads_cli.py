@@ -55,6 +55,7 @@ def test_serve_answers_then_stops_on_a_signal(
         text=True,
         env=env,
     )
+    assert server.stdout is not None and server.stderr is not None
     try:
         line = server.stdout.readline()
         assert line.startswith("downloads: serving on http://127.0.0.1:"), server.stderr.read()

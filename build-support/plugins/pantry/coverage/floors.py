@@ -13,7 +13,7 @@ from __future__ import annotations
 import fnmatch
 import json
 from dataclasses import dataclass
-from typing import Iterable, Mapping, Sequence
+from typing import Iterable, Mapping, Optional, Sequence
 
 
 class CoverageFloorError(Exception):
@@ -61,7 +61,8 @@ def line_ranges(lines: Iterable[int]) -> str:
     """`[1, 2, 3, 7, 9, 10]` → `1-3,7,9-10`."""
     ordered = sorted(set(lines))
     spans: list[str] = []
-    start = prev = None
+    start: Optional[int] = None
+    prev = 0
     for n in ordered:
         if start is None:
             start = prev = n

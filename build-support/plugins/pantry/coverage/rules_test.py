@@ -15,7 +15,10 @@ def collection_the_test_goal_picks(rules) -> type:
     # As pants.core.goals.test.run_tests maps coverage data types to collections: the last
     # registered member for an element type wins.
     membership = UnionMembership.from_rules(r for r in rules if hasattr(r, "union_base"))
-    picks = {c.element_type: c for c in membership.get(CoverageDataCollection)}
+    picks: dict[type, type] = {}
+    for collection in membership.get(CoverageDataCollection):
+        # element_type is a ClassVar of Pants' generic collection, which mypy cannot resolve.
+        picks[collection.element_type] = collection  # type: ignore[misc]
     return picks[coverage_py.PytestCoverageData]
 
 

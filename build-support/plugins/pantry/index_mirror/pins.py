@@ -91,7 +91,8 @@ _HASH = re.compile(r"--hash[=\s]+sha256:([0-9a-fA-F]{64})")
 
 def _logical_lines(text: str) -> Iterable[tuple[int, str]]:
     """(first line number, line) with backslash continuations joined and comments dropped."""
-    start, parts = 0, []
+    start = 0
+    parts: list[str] = []
     for number, raw in enumerate(text.splitlines(), start=1):
         line = raw.split(" #", 1)[0] if not raw.lstrip().startswith("#") else ""
         if not parts:

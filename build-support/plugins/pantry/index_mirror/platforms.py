@@ -69,7 +69,8 @@ def select_for_pythons(
     groups: dict[tuple[str, str], list[Pin]] = defaultdict(list)
     for pin in pins:
         groups[(pin.project, pin.version)].append(pin)
-    selected, left_out = [], []
+    selected: list[Pin] = []
+    left_out: list[Pin] = []
     for group in groups.values():
         wheels = [p for p in group if p.filename and is_wheel(p.filename)]
         others = [p for p in group if not (p.filename and is_wheel(p.filename))]

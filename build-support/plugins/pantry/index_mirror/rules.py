@@ -133,6 +133,8 @@ async def index_mirror(
         unique = dedupe(pins)
     except PinsError as error:
         return fail(str(error))
+    selected: tuple[Pin, ...]
+    left_out: tuple[Pin, ...]
     if subsystem.all_platforms:
         selected, left_out = unique, ()
         scope = "all platforms"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Optional, cast
 
 import redis
 
@@ -20,7 +20,8 @@ class CountsCache:
         self, project: str, compute: Callable[[], dict | None]
     ) -> tuple[dict | None, bool]:
         """The cached answer (and True), or `compute()`'s, cached unless None (and False)."""
-        cached = self.client.get(KEY_PREFIX + project)
+        # redis-py types one client for sync and async use; this one is synchronous.
+        cached = cast(Optional[bytes], self.client.get(KEY_PREFIX + project))
         if cached is not None:
             return json.loads(cached), True
         value = compute()

@@ -456,10 +456,10 @@ class Redis:
         """Send one command (RESP) and return the first reply line, e.g. b'+PONG'."""
         if self.socket is not None:
             conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-            address: object = str(self.socket)
+            address: str | tuple[str, int] = str(self.socket)
         else:
             conn = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-            address = (self.host, self.port)
+            address = (str(self.host), self.port)
         with conn:
             conn.settimeout(timeout)
             conn.connect(address)
@@ -526,7 +526,7 @@ def start_redis(
         run_as.own(sock.parent)
         argv += ["--port", "0", "--unixsocket", str(sock), "--unixsocketperm", "777"]
     else:
-        argv += ["--port", str(port), "--bind", host]
+        argv += ["--port", str(port), "--bind", str(host)]
     argv += list(extra_args)
     server = spawn("Redis", argv, log, run_as, signal.SIGTERM, work=work)
     redis = Redis(server, sock, host, port)
