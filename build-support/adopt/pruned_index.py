@@ -27,6 +27,7 @@ from __future__ import annotations
 import json
 import re
 import threading
+import time
 import urllib.error
 import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -124,6 +125,10 @@ class PrunedIndex:
         self.budget = budget
         self.pythons = tuple(pythons)
         self.served: dict[str, tuple[int, int]] = {}  # project -> (files before, after)
+        # Pages already fetched, for the next resolve of the same relock (a conflict retries).
+        self._pages: dict[str, tuple[int, str, bytes]] = {}
+        self.fetches = 0  # pages fetched from the upstream index
+        self.fetch_seconds = 0.0  # time spent fetching them
         self._server: Optional[ThreadingHTTPServer] = None
 
     @property
@@ -132,7 +137,19 @@ class PrunedIndex:
         return f"http://127.0.0.1:{self._server.server_address[1]}/simple/"
 
     def page(self, project: str) -> tuple[int, str, bytes]:
-        """(status, content type, body) for /simple/<project>/."""
+        """(status, content type, body) for /simple/<project>/, fetched once per relock."""
+        key = canonicalize_name(project)
+        if key not in self._pages:
+            started = time.monotonic()
+            answer = self._fetch(project)
+            self.fetches += 1
+            self.fetch_seconds += time.monotonic() - started
+            if answer[0] != 200:
+                return answer  # not kept: a retry may find it
+            self._pages[key] = answer
+        return self._pages[key]
+
+    def _fetch(self, project: str) -> tuple[int, str, bytes]:
         request = urllib.request.Request(
             f"{self.upstream}{project}/", headers={"Accept": JSON_PAGE}
         )

@@ -56,10 +56,16 @@ def test_a_new_project_offers_recent_finals_within_a_budget_and_upstreams_pin() 
     assert names(prune_page(page(*FILES), None, None, 0, 1)) == ["demo-5.0.tar.gz"]
 
 
+UPSTREAM_REQUESTS: list[str] = []  # paths the fake upstream index was asked for
+
+
 @pytest.fixture
 def upstream():
+    UPSTREAM_REQUESTS.clear()
+
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:  # noqa: N802
+            UPSTREAM_REQUESTS.append(self.path)
             body = json.dumps(page(*FILES)).encode()
             self.send_response(200 if self.path == "/simple/demo/" else 404)
             self.send_header("Content-Type", JSON_PAGE)
@@ -87,6 +93,20 @@ def test_the_server_serves_pruned_pages(upstream: str) -> None:
         assert index.served == {"demo": (6, 2)}
         with pytest.raises(urllib.error.HTTPError):
             urllib.request.urlopen(f"{index.url}missing/")
+
+
+def test_a_retried_resolve_reads_each_page_from_the_index_once(upstream: str) -> None:
+    """A relock in conflict resolves again; the pages it read are not fetched again (a page
+    that failed is)."""
+    with PrunedIndex(upstream, {}, budget=5) as index:
+        for _ in range(2):
+            for project in ("demo", "Demo", "missing"):
+                try:
+                    urllib.request.urlopen(f"{index.url}{project}/").read()
+                except urllib.error.HTTPError:
+                    pass
+        assert UPSTREAM_REQUESTS == ["/simple/demo/", "/simple/missing/", "/simple/missing/"]
+        assert index.fetches == 3
 
 
 def test_configured_index(tmp_path: Path) -> None:
