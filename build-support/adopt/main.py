@@ -459,9 +459,7 @@ def tailor_changes(output: str) -> list[str]:
     return changes
 
 
-def pants(
-    repo: Path, *args: str, progress: Optional[Callable[[str], None]] = None
-) -> str:
+def pants(repo: Path, *args: str, progress: Optional[Callable[[str], None]] = None) -> str:
     """Run ./pants (no daemon); its output (stdout and stderr, as one stream). Each line is
     passed to `progress` as it comes, so a long run can report as it goes."""
     process = subprocess.Popen(

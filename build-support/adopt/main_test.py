@@ -203,8 +203,10 @@ def test_a_failed_git_adoption_resets_the_branch(repo, tmp_path, capsys, monkeyp
         monkeypatch.setenv(variable, "t@pantry.invalid")
     assert adopt(repo, str(upstream), "--as", "libs/internal/demo") == 1
     err = capsys.readouterr().err
-    assert "tailor update-build-files dependencies import-rules-baseline libs/internal/demo:: " \
+    assert (
+        "tailor update-build-files dependencies import-rules-baseline libs/internal/demo:: "
         "failed" in err
+    )
     status = subprocess.run(["git", "-C", str(repo), "status", "--porcelain", "-uall"],
                             capture_output=True, text=True, check=True).stdout  # fmt: skip
     after = subprocess.run(["git", "-C", str(repo), "rev-parse", "HEAD"], capture_output=True,

@@ -157,10 +157,13 @@ def conflicting_constraints(pip_error: str) -> set[str]:
     return {normalize_name(n) for n in _CONFLICTING_CONSTRAINT.findall(pip_error)}
 
 
-# pip's conflict report (pex prefixes its lines with `pip: `): `botocore 1.42.91 depends on urllib3<1.27 and >=1.25.4; python_version
-# < "3.10"` (pip writes a specifier's commas as ", " and the last one as " and ").
+# pip's conflict report, lines prefixed `pip: ` by pex: `botocore 1.42.91 depends on
+# urllib3<1.27 and >=1.25.4; python_version < "3.10"` (pip writes a specifier's commas as ", "
+# and the last one as " and ").
 _DEPENDS_ON = re.compile(
-    r"^(?:pip:)?\s*[A-Za-z0-9][\w.-]* \S+ depends on ([A-Za-z0-9][\w.-]*)(?:\[[^\]]*\])?([^;\n]*)", re.M
+    r"^(?:pip:)?\s*[A-Za-z0-9][\w.-]* \S+ depends on "
+    r"([A-Za-z0-9][\w.-]*)(?:\[[^\]]*\])?([^;\n]*)",
+    re.M,
 )
 
 
