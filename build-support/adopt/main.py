@@ -83,6 +83,7 @@ PANTS_TOML = "pants.toml"
 NAME = re.compile(r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$")
 TOUCHED = (LOCK, CONSTRAINTS, BASELINE, PANTS_TOML, f"{REQUIREMENTS_DIR}/BUILD")
 PANTS = ("./pants", "--no-pantsd", "--no-watch-filesystem")
+RUN_LOGS = ".pants.d/adopt"  # each ./pants run's output (.pants.d is Pants' workdir, ignored)
 REPOS_PY = "pants/backend/python/subsystems/repos.py"  # Pants' default index
 
 EPILOG = """\
@@ -683,8 +684,10 @@ class Adoption:
         """`pants(repo, *args)`, timed: each run pays Pants' startup, so each is reported."""
         goals = " ".join(arg for arg in args if not arg.startswith("-") and "::" not in arg)
         started = time.monotonic()
+        lines: list[str] = []
 
         def progress(line: str) -> None:
+            lines.append(line)
             if line.startswith(PROGRESS):
                 self.say(f"  {goals}: {line}")
 
@@ -693,7 +696,11 @@ class Adoption:
         finally:
             seconds = time.monotonic() - started
             self.pants_runs.append((goals, seconds))
-            self.say(f"  ./pants {goals}: {seconds:.1f} s")
+            # The whole output, for a look at where a run spent its time or why it failed.
+            log = self.repo / RUN_LOGS / f"{len(self.pants_runs)}-{goals.replace(' ', '-')}.log"
+            log.parent.mkdir(parents=True, exist_ok=True)
+            log.write_text(f"./pants {' '.join(args)}\n" + "\n".join(lines) + "\n")
+            self.say(f"  ./pants {goals}: {seconds:.1f} s (output: {log.relative_to(self.repo)})")
 
     def resolve_unowned(self, inferred: str, specs: Sequence[str]) -> None:
         """Every import must have an owner. A module of the project's own that exists only at
