@@ -11,6 +11,7 @@ from adopt import main as main_module
 from adopt.main import main
 
 REPO_FILES = {
+    ".gitignore": "/.pants.d/\n",  # as ours: Pants' workdir, where adopt logs its ./pants runs
     "3rdparty/python/runtime.txt": "packaging>=23\n",
     "3rdparty/python/test.txt": "pytest>=8,<9\n",
     "3rdparty/python/tools.txt": "black>=24\n",
@@ -34,7 +35,9 @@ def write(root: Path, files: dict[str, str]) -> Path:
 
 
 def snapshot(root: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(root)): p.read_bytes() for p in root.rglob("*") if p.is_file()}
+    """The repository's files, but for .pants.d/ (ignored; adopt logs its ./pants runs there)."""
+    files = {str(p.relative_to(root)): p.read_bytes() for p in root.rglob("*") if p.is_file()}
+    return {path: text for path, text in files.items() if not path.startswith(".pants.d/")}
 
 
 @pytest.fixture
