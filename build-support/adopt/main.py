@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Callable, Optional, Sequence
 
+from adopt import pantsd
 from adopt.bootstrap import cache_dir
 from adopt.build_files import ProjectInfo, describe_pythons, generate_build_files
 from adopt.deploy import DeployError, place_deploy_files, plan_deploy, render_deploy
@@ -83,6 +84,7 @@ PANTS_TOML = "pants.toml"
 NAME = re.compile(r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$")
 TOUCHED = (LOCK, CONSTRAINTS, BASELINE, PANTS_TOML, f"{REQUIREMENTS_DIR}/BUILD")
 PANTS = ("./pants", "--no-pantsd", "--no-watch-filesystem")
+PANTS_WITH_DAEMON = ("./pants", "--pantsd")  # pantsd needs to watch the files it caches
 RUN_LOGS = ".pants.d/adopt"  # each ./pants run's output (.pants.d is Pants' workdir, ignored)
 REPOS_PY = "pants/backend/python/subsystems/repos.py"  # Pants' default index
 
@@ -460,11 +462,16 @@ def tailor_changes(output: str) -> list[str]:
     return changes
 
 
-def pants(repo: Path, *args: str, progress: Optional[Callable[[str], None]] = None) -> str:
-    """Run ./pants (no daemon); its output (stdout and stderr, as one stream). Each line is
-    passed to `progress` as it comes, so a long run can report as it goes."""
+def pants(
+    repo: Path,
+    *args: str,
+    progress: Optional[Callable[[str], None]] = None,
+    daemon: bool = False,
+) -> str:
+    """Run ./pants (with pantsd if `daemon`); its output (stdout and stderr, as one stream).
+    Each line is passed to `progress` as it comes, so a long run can report as it goes."""
     process = subprocess.Popen(
-        [*PANTS, *args], cwd=repo, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+        [*(PANTS_WITH_DAEMON if daemon else PANTS), *args], cwd=repo, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT, text=True, errors="replace",
     )  # fmt: skip
     lines = []
@@ -510,6 +517,13 @@ class Adoption:
         self.constraints_stale = False  # the lock moved; constraints.txt not yet exported
         self._started = 0.0
         self._step = 0
+        # Its ./pants runs share one pantsd (one Pants startup), stopped at the end unless it
+        # was already running.
+        self.daemons_before = pantsd.running_pantsd(self.repo)
+
+    def stop_daemon(self) -> None:
+        """Stop, by pid, the pantsd this adoption's runs started (none if one was running)."""
+        pantsd.stop(pantsd.running_pantsd(self.repo) - self.daemons_before)
 
     @property
     def plan(self) -> Plan:  # the first (for one-project callers)
@@ -681,7 +695,7 @@ class Adoption:
         return output
 
     def pants(self, *args: str) -> str:
-        """`pants(repo, *args)`, timed: each run pays Pants' startup, so each is reported."""
+        """`pants(repo, *args)` with the adoption's pantsd, timed and its output kept."""
         goals = " ".join(arg for arg in args if not arg.startswith("-") and "::" not in arg)
         started = time.monotonic()
         lines: list[str] = []
@@ -692,7 +706,7 @@ class Adoption:
                 self.say(f"  {goals}: {line}")
 
         try:
-            return pants(self.repo, *args, progress=progress)
+            return pants(self.repo, *args, progress=progress, daemon=True)
         finally:
             seconds = time.monotonic() - started
             self.pants_runs.append((goals, seconds))
@@ -993,12 +1007,15 @@ def main(argv: Sequence[str]) -> int:
             try:
                 adoption.run()
             except BaseException as error:
+                adoption.stop_daemon()
                 say("failed; rolling back (nothing of the adoption is left)")
                 adoption.rollback()
                 if isinstance(error, StepError):
                     print(f"adopt: error: {error}", file=sys.stderr)
                     return 1
                 raise
+            finally:
+                adoption.stop_daemon()
             print("\n".join(summary(plan, adoption, dry_run=False) for plan in plans))
             print("\n".join(adoption_summary(adoption)))
             timings = [("checks", planning), *adoption.timings]

@@ -160,7 +160,7 @@ def test_unreachable_git_url_is_one_line(repo: Path, capsys) -> None:
 def failing_pants(fail_on: str):
     calls = []
 
-    def pants(repo: Path, *args: str, progress=None) -> str:
+    def pants(repo: Path, *args: str, progress=None, daemon=False) -> str:
         calls.append(args)
         if fail_on in args:
             raise main_module.StepError(f"./pants {' '.join(args)} failed:\nboom")
