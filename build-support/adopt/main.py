@@ -471,8 +471,8 @@ def pants(
     """Run ./pants (with pantsd if `daemon`); its output (stdout and stderr, as one stream).
     Each line is passed to `progress` as it comes, so a long run can report as it goes."""
     process = subprocess.Popen(
-        [*(PANTS_WITH_DAEMON if daemon else PANTS), *args], cwd=repo, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT, text=True, errors="replace",
+        [*(PANTS_WITH_DAEMON if daemon else PANTS), *args], cwd=repo, stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, errors="replace",
     )  # fmt: skip
     lines = []
     assert process.stdout is not None
