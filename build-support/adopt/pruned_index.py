@@ -14,8 +14,8 @@ page (PEP 691 JSON) from the configured index and passes it on with only the fil
 - otherwise recent final releases that support every Python of the lock (a universal lock
   needs one version for 3.9 to 3.13: yarl's newest releases need 3.10), newest first, while
   they list at most `budget` files in all (at least `minimum` releases: pip spends ~15 ms
-  per file on a loaded machine, and one aiohttp release has ~70 wheels), plus upstream's own
-  pin (its preference).
+  per file on a loaded machine, and one aiohttp release has ~70 wheels) and are at most
+  `releases` (NEW_RELEASES) releases, plus upstream's own pin (its preference).
 
 The files keep their real URLs and hashes, so the lock is exactly what the full index would
 give whenever the answer is among them; when it is not, the resolve fails and adopt
@@ -45,6 +45,11 @@ from packaging.utils import (
 from packaging.version import Version
 
 JSON_PAGE = "application/vnd.pypi.simple.v1+json"
+# At most this many releases of a project the lock does not pin yet. Projects with one or two
+# files a release (aiobotocore, botocore, google-cloud-*) would otherwise be offered 100+
+# releases within the file budget, and a resolve in conflict backtracks through all of them,
+# fetching each one's metadata: minutes before pip gives up (conveyor: 112 s at load 9).
+NEW_RELEASES = 24
 
 
 def file_version(filename: str) -> Optional[Version]:
@@ -65,6 +70,7 @@ def prune_page(
     budget: int = 300,
     minimum: int = 3,
     pythons: Sequence[str] = (),
+    releases: int = NEW_RELEASES,
 ) -> dict[str, Any]:
     """The page with only the files of the versions worth offering (see the module doc)."""
     versions = {f["filename"]: file_version(f["filename"]) for f in page.get("files", [])}
@@ -80,6 +86,8 @@ def prune_page(
     files, limit = 0, budget // 5 if locked else budget
     for version in sorted(counts, reverse=True):
         if len(wanted) >= (1 if locked else minimum) and files + counts[version] > limit:
+            break
+        if not locked and len(wanted) >= max(releases, minimum):
             break
         wanted.add(version)
         files += counts[version]

@@ -56,6 +56,18 @@ def test_a_new_project_offers_recent_finals_within_a_budget_and_upstreams_pin() 
     assert names(prune_page(page(*FILES), None, None, 0, 1)) == ["demo-5.0.tar.gz"]
 
 
+def test_a_new_project_with_small_releases_offers_a_few_recent_ones_not_all() -> None:
+    """botocore (two files a release) would fit 150 releases in the budget; a resolve in
+    conflict backtracks through every one offered, so a new project gets `releases` at most.
+    A locked project keeps every release its (smaller) budget holds: a move may need an old
+    line (urllib3 2.6.3 -> 1.26.20)."""
+    small = [f"demo-{minor}.0.tar.gz" for minor in range(1, 60)]
+    offered = names(prune_page(page(*small), None, None, budget=300, releases=5))
+    assert offered == [f"demo-{minor}.0.tar.gz" for minor in range(55, 60)]
+    assert len(prune_page(page(*small), "3.0", None, budget=300, releases=5)["files"]) == 59
+    assert len(names(prune_page(page(*small), None, None, budget=300))) == 24
+
+
 UPSTREAM_REQUESTS: list[str] = []  # paths the fake upstream index was asked for
 
 
