@@ -15,6 +15,7 @@ import dataclasses
 import json
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -967,7 +968,21 @@ def adoption_summary(adoption: Adoption) -> list[str]:
     return lines
 
 
+def _terminated(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt  # rolled back and the daemon stopped, as on Ctrl-C
+
+
 def main(argv: Sequence[str]) -> int:
+    # Stopped by SIGTERM (a test's or a CI job's timeout): roll back and stop the adoption's
+    # pantsd as on Ctrl-C, rather than leave half an adoption and a daemon behind.
+    previous = signal.signal(signal.SIGTERM, _terminated)
+    try:
+        return _main(argv)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _main(argv: Sequence[str]) -> int:
     args = parse_args(argv)
     repo = Path(args.repo).resolve() if args.repo else Path(__file__).resolve().parents[2]
     say = lambda message: print(f"adopt: {message}", file=sys.stderr, flush=True)  # noqa: E731

@@ -406,3 +406,25 @@ def test_pants_passes_each_line_on_as_it_comes_and_fails_in_one_message(tmp_path
     with pytest.raises(main_module.StepError) as error:
         main_module.pants(tmp_path, "lock-sync")
     assert str(error.value).startswith("./pants lock-sync failed:\n12:00 [ERROR] it broke\n")
+
+
+def test_sigterm_rolls_back_as_ctrl_c_does(repo, tmp_path, capsys, monkeypatch) -> None:
+    """A test's or CI job's timeout sends SIGTERM: the adoption is undone, not left half done
+    (with its pantsd running)."""
+    import os
+    import signal
+
+    source = write(tmp_path / "project", {**PROJECT, "pyproject.toml": (
+        '[project]\nname = "demo"\nversion = "0.1"\ndependencies = ["attrs>=22"]\n')})  # fmt: skip
+
+    def terminated(repo: Path, *args: str, progress=None, daemon=False) -> str:
+        os.kill(os.getpid(), signal.SIGTERM)
+        return ""
+
+    monkeypatch.setattr(main_module, "pants", terminated)
+    before = snapshot(repo)
+    handler = signal.getsignal(signal.SIGTERM)
+    assert adopt(repo, str(source), "--as", "libs/internal/demo") == 1
+    assert "adopt: interrupted; rolled back" in capsys.readouterr().err
+    assert snapshot(repo) == before
+    assert signal.getsignal(signal.SIGTERM) == handler  # restored for the caller
