@@ -448,7 +448,7 @@ def tailor_changes(output: str) -> list[str]:
     hold other goals' output too: update-build-files prints the same `Updated PATH:` header,
     but only tailor's changes are `- Add TYPE target NAME`."""
     changes: list[str] = []
-    lines = output.splitlines()
+    lines = re.sub(r"\x1b\[[0-9;]*m", "", output).splitlines()  # colours, if Pants used any
     for index, line in enumerate(lines):
         header = re.match(r"^(Created|Updated) (\S+):$", line.strip())
         if not header:

@@ -388,6 +388,8 @@ def test_tailor_changes_are_told_apart_from_update_build_files() -> None:
         "Add python_test_utils target test_utils",
     ]
     assert main_module.tailor_changes("Updated BUILD:\n  - Format with Black\n") == []
+    coloured = "Created \x1b[34mx/BUILD\x1b[0m:\n  - Add \x1b[32mpython_sources\x1b[0m target x\n"
+    assert main_module.tailor_changes(coloured) == ["Created x/BUILD: Add python_sources target x"]
 
 
 def test_pants_passes_each_line_on_as_it_comes_and_fails_in_one_message(tmp_path: Path) -> None:
