@@ -51,7 +51,10 @@ MONOREPO = {
     "services/svc/src/svc/BUILD": "python_sources()\n",
     "services/svc/src/svc/__init__.py": "",
     "services/svc/src/svc/app.py": 'NAME = "svc"\n',
-    ".gitignore": "/.pantry/\n/.pants.d/\n/dist/\n__pycache__/\n",
+    # As ours: Pants' workdir (adopt logs its runs there) and pantsd's pid directory.
+    ".gitignore": (
+        "/.pantry/\n/.pants.d/\n/.pids/\n/.pants.workdir.file_lock*\n/dist/\n__pycache__/\n"
+    ),
     # pants.toml's [twine].config must exist (its content only matters to `publish`).
     "services/index/publish.pypirc": "[distutils]\nindex-servers =\n    pantry-index\n",
 }

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from adopt import pantsd
 from adopt.integration_support import (
     adopt,
     adopted,
@@ -122,6 +123,7 @@ def test_git_repository_in_src_layout(clone: Path, tmp_path: Path) -> None:
     readme = "libs/internal/flagz/README.md"
     assert git(clone, "log", "--format=%s", "--", readme).splitlines() == ["Start flagz"]
     assert git(clone, "status", "--porcelain") == ""
+    assert pantsd.running_pantsd(clone) == set()  # the adoption's daemon, stopped by its pid
     assert not (clone / "libs/internal/flagz/pyproject.toml").exists()
 
     again = adopt(clone, str(upstream), "--as", "libs/internal/flagz")

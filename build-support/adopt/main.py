@@ -15,6 +15,7 @@ import dataclasses
 import json
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -23,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Callable, Optional, Sequence
 
+from adopt import pantsd
 from adopt.bootstrap import cache_dir
 from adopt.build_files import ProjectInfo, describe_pythons, generate_build_files
 from adopt.deploy import DeployError, place_deploy_files, plan_deploy, render_deploy
@@ -83,6 +85,8 @@ PANTS_TOML = "pants.toml"
 NAME = re.compile(r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$")
 TOUCHED = (LOCK, CONSTRAINTS, BASELINE, PANTS_TOML, f"{REQUIREMENTS_DIR}/BUILD")
 PANTS = ("./pants", "--no-pantsd", "--no-watch-filesystem")
+PANTS_WITH_DAEMON = ("./pants", "--pantsd")  # pantsd needs to watch the files it caches
+RUN_LOGS = ".pants.d/adopt"  # each ./pants run's output (.pants.d is Pants' workdir, ignored)
 REPOS_PY = "pants/backend/python/subsystems/repos.py"  # Pants' default index
 
 EPILOG = """\
@@ -439,17 +443,55 @@ def git(repo: Path, *args: str) -> str:
     return result.stdout
 
 
-def pants(repo: Path, *args: str) -> str:
-    result = subprocess.run(
-        [*PANTS, *args], cwd=repo, capture_output=True, text=True, stdin=subprocess.DEVNULL
-    )
-    if result.returncode != 0:
-        lines = (result.stderr + result.stdout).strip().splitlines()
+def tailor_changes(output: str) -> list[str]:
+    """The BUILD files `./pants tailor` created or updated, from the output of a run that may
+    hold other goals' output too: update-build-files prints the same `Updated PATH:` header,
+    but only tailor's changes are `- Add TYPE target NAME`."""
+    changes: list[str] = []
+    lines = re.sub(r"\x1b\[[0-9;]*m", "", output).splitlines()  # colours, if Pants used any
+    for index, line in enumerate(lines):
+        header = re.match(r"^(Created|Updated) (\S+):$", line.strip())
+        if not header:
+            continue
+        added = []
+        for change in lines[index + 1 :]:
+            if not change.startswith("  - "):
+                break
+            added.append(change.strip()[2:])
+        if added and all(re.match(r"^Add \S+ target ", change) for change in added):
+            changes.append(f"{line.strip()} {'; '.join(added)}")
+    return changes
+
+
+def pants(
+    repo: Path,
+    *args: str,
+    progress: Optional[Callable[[str], None]] = None,
+    daemon: bool = False,
+) -> str:
+    """Run ./pants (with pantsd if `daemon`); its output (stdout and stderr, as one stream).
+    Each line is passed to `progress` as it comes, so a long run can report as it goes."""
+    process = subprocess.Popen(
+        [*(PANTS_WITH_DAEMON if daemon else PANTS), *args], cwd=repo, stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, errors="replace",
+    )  # fmt: skip
+    lines = []
+    assert process.stdout is not None
+    for line in process.stdout:
+        lines.append(line)
+        if progress is not None:
+            progress(line.rstrip("\n"))
+    if process.wait() != 0:
+        output = "".join(lines).strip().splitlines()
         # Pants' own error lines say what went wrong; its traceback (if any) says where.
-        errors = [line for line in lines if "[ERROR]" in line or "Error:" in line]
-        shown = "\n".join([*errors[:10], *lines[-15:]])
+        errors = [line for line in output if "[ERROR]" in line or "Error:" in line]
+        shown = "\n".join([*errors[:10], *output[-15:]])
         raise StepError(f"./pants {' '.join(args)} failed:\n{shown}")
-    return result.stdout + result.stderr
+    return "".join(lines)
+
+
+# Lines of lock-sync's that tell how the relock goes, passed on as they come.
+PROGRESS = ("Resolve ", "The new requirements", "Merging the new")
 
 
 class Adoption:
@@ -472,8 +514,17 @@ class Adoption:
         # the relock, when Pants names the module but not the project)
         self.mapped_modules: dict[str, list[str]] = {}
         self.timings: list[tuple[str, float]] = []
+        self.pants_runs: list[tuple[str, float]] = []  # (goals, seconds) of each ./pants run
+        self.constraints_stale = False  # the lock moved; constraints.txt not yet exported
         self._started = 0.0
         self._step = 0
+        # Its ./pants runs share one pantsd (one Pants startup), stopped at the end unless it
+        # was already running.
+        self.daemons_before = pantsd.running_pantsd(self.repo)
+
+    def stop_daemon(self) -> None:
+        """Stop, by pid, the pantsd this adoption's runs started (none if one was running)."""
+        pantsd.stop(pantsd.running_pantsd(self.repo) - self.daemons_before)
 
     @property
     def plan(self) -> Plan:  # the first (for one-project callers)
@@ -529,11 +580,18 @@ class Adoption:
         self.phase("completing BUILD files (./pants tailor), checking every import resolves")
         specs = [f"{plan.dest}::" for plan in self.plans]
         before = set(_read(repo / BASELINE).splitlines())
-        self.tailor_output = pants(repo, "tailor", *specs)
-        # One run: format BUILD files, infer every dependency (unowned imports as warnings, so
-        # all of them are listed at once), and record import-rule problems in the baseline.
-        inferred = self.infer(specs)
+        # One ./pants run (each costs Pants' startup): tailor, then format BUILD files, infer
+        # every dependency (unowned imports as warnings, so all of them are listed at once),
+        # and record import-rule problems in the baseline.
+        inferred = self.infer(specs, tailor=True)
+        self.tailor_output = "\n".join(tailor_changes(inferred))
+        if self.tailor_output:
+            # Goals of one run may read BUILD files from before tailor wrote them: again.
+            inferred = self.infer(specs)
         self.resolve_unowned(inferred, specs)
+        if self.constraints_stale:
+            self.pants("export-constraints")
+            self.constraints_stale = False
         self.baseline_added = [
             line for line in _read(repo / BASELINE).splitlines() if line not in before and line
         ]
@@ -586,7 +644,7 @@ class Adoption:
     def relock(self) -> None:
         before = locked_versions(_read(self.repo / LOCK))
         self.sync_lock(before)
-        pants(self.repo, "export-constraints")
+        self.constraints_stale = True  # exported by the next ./pants run (`infer`)
         after = locked_versions(_read(self.repo / LOCK))
         for name in sorted(set(before) & set(after)):
             if before[name] != after[name]:
@@ -609,32 +667,55 @@ class Adoption:
             pythons = lock_pythons(json.loads(body)) if body.strip() else ()
             with PrunedIndex(upstream, locked, preferred, pythons=pythons) as index:
                 try:
-                    output = pants(
-                        self.repo, f"--python-repos-indexes=['{index.url}']", "lock-sync"
-                    )
-                    for line in output.splitlines():
-                        if line.startswith(("The new requirements", "Merging the new")):
-                            self.say(f"lock-sync: {line}")
+                    self.pants(f"--python-repos-indexes=['{index.url}']", "lock-sync")
                     pruned = sum(before - after for before, after in index.served.values())
                     self.say(f"lock synced; {pruned} index files of "
-                             f"{len(index.served)} projects left unread")  # fmt: skip
+                             f"{len(index.served)} projects left unread; {index.fetches} pages "
+                             f"fetched from the index in {index.fetch_seconds:.1f} s")  # fmt: skip
                     return
                 except StepError as error:
                     reason = str(error).splitlines()[-1][:200]
                     self.say(
                         f"not resolvable from recent releases ({reason}); asking the full index"
                     )
-        pants(self.repo, "lock-sync")
+        self.pants("lock-sync")
 
-    def infer(self, specs: Sequence[str]) -> str:
-        return pants(
-            self.repo,
-            "--python-infer-unowned-dependency-behavior=warning",
+    def infer(self, specs: Sequence[str], *, tailor: bool = False) -> str:
+        """One ./pants run of the goals that complete and check the adopted projects' BUILD
+        files, with `export-constraints` first when the lock changed since the last export
+        (it reads the lock a previous run wrote, so it is fresh) and `tailor` if asked."""
+        goals = [
+            *(["export-constraints"] if self.constraints_stale else []),
+            *(["tailor"] if tailor else []),
             "update-build-files",
             "dependencies",
             "import-rules-baseline",
-            *specs,
-        )
+        ]
+        output = self.pants("--python-infer-unowned-dependency-behavior=warning", *goals, *specs)
+        self.constraints_stale = False
+        return output
+
+    def pants(self, *args: str) -> str:
+        """`pants(repo, *args)` with the adoption's pantsd, timed and its output kept."""
+        goals = " ".join(arg for arg in args if not arg.startswith("-") and "::" not in arg)
+        started = time.monotonic()
+        lines: list[str] = []
+
+        def progress(line: str) -> None:
+            lines.append(line)
+            if line.startswith(PROGRESS):
+                self.say(f"  {goals}: {line}")
+
+        try:
+            return pants(self.repo, *args, progress=progress, daemon=True)
+        finally:
+            seconds = time.monotonic() - started
+            self.pants_runs.append((goals, seconds))
+            # The whole output, for a look at where a run spent its time or why it failed.
+            log = self.repo / RUN_LOGS / f"{len(self.pants_runs)}-{goals.replace(' ', '-')}.log"
+            log.parent.mkdir(parents=True, exist_ok=True)
+            log.write_text(f"./pants {' '.join(args)}\n" + "\n".join(lines) + "\n")
+            self.say(f"  ./pants {goals}: {seconds:.1f} s (output: {log.relative_to(self.repo)})")
 
     def resolve_unowned(self, inferred: str, specs: Sequence[str]) -> None:
         """Every import must have an owner. A module of the project's own that exists only at
@@ -829,23 +910,9 @@ def summary(plan: Plan, adoption: Optional[Adoption], *, dry_run: bool) -> str:
     if plan.tests_root:
         lines.append(f"  source root added ({PANTS_TOML}): {plan.tests_root} (tests not a package)")
     if adoption is not None:
-        created = [
-            line.strip()
-            for line in adoption.tailor_output.splitlines()
-            if "Created" in line or "Updated" in line
-        ]
+        created = adoption.tailor_output.splitlines()
         lines.append(f"  tailor: {'; '.join(created) if created else 'nothing to add'}")
-        lines.append(
-            "  lock: "
-            + (", ".join(adoption.lock_moves) if adoption.lock_moves else "no locked version moved")
-            + (f"; {adoption.lock_added} projects added" if adoption.lock_added else "")
-        )
-        if adoption.found_in_lock:
-            lines.append(
-                "  imports provided only transitively, now required: "
-                + ", ".join(adoption.found_in_lock)
-            )
-        mapped = [*adoption.mapped_modules.get(plan.dest, []), *adoption.mapped_modules.get("", [])]
+        mapped = adoption.mapped_modules.get(plan.dest, [])
         if mapped:
             lines.append(
                 "  modules Pants' default mapping does not know, now mapped: " + ", ".join(mapped)
@@ -877,7 +944,45 @@ def summary(plan: Plan, adoption: Optional[Adoption], *, dry_run: bool) -> str:
     return "\n".join(lines)
 
 
+def adoption_summary(adoption: Adoption) -> list[str]:
+    """What the adoption did for all its projects at once (one relock, one lock), said once."""
+    lines = [
+        "lock: "
+        + (", ".join(adoption.lock_moves) if adoption.lock_moves else "no locked version moved")
+        + (f"; {adoption.lock_added} projects added" if adoption.lock_added else "")
+    ]
+    if adoption.found_in_lock:
+        lines.append(
+            "imports provided only transitively, now required: " + ", ".join(adoption.found_in_lock)
+        )
+    if adoption.mapped_modules.get(""):
+        lines.append(
+            "modules Pants' default mapping does not know, now mapped: "
+            + ", ".join(adoption.mapped_modules[""])
+        )
+    if adoption.pants_runs:
+        lines.append(
+            f"./pants runs ({len(adoption.pants_runs)}): "
+            + ", ".join(f"{goals} {seconds:.1f} s" for goals, seconds in adoption.pants_runs)
+        )
+    return lines
+
+
+def _terminated(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt  # rolled back and the daemon stopped, as on Ctrl-C
+
+
 def main(argv: Sequence[str]) -> int:
+    # Stopped by SIGTERM (a test's or a CI job's timeout): roll back and stop the adoption's
+    # pantsd as on Ctrl-C, rather than leave half an adoption and a daemon behind.
+    previous = signal.signal(signal.SIGTERM, _terminated)
+    try:
+        return _main(argv)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _main(argv: Sequence[str]) -> int:
     args = parse_args(argv)
     repo = Path(args.repo).resolve() if args.repo else Path(__file__).resolve().parents[2]
     say = lambda message: print(f"adopt: {message}", file=sys.stderr, flush=True)  # noqa: E731
@@ -917,13 +1022,17 @@ def main(argv: Sequence[str]) -> int:
             try:
                 adoption.run()
             except BaseException as error:
+                adoption.stop_daemon()
                 say("failed; rolling back (nothing of the adoption is left)")
                 adoption.rollback()
                 if isinstance(error, StepError):
                     print(f"adopt: error: {error}", file=sys.stderr)
                     return 1
                 raise
+            finally:
+                adoption.stop_daemon()
             print("\n".join(summary(plan, adoption, dry_run=False) for plan in plans))
+            print("\n".join(adoption_summary(adoption)))
             timings = [("checks", planning), *adoption.timings]
             total = sum(seconds for _, seconds in timings)
             print(

@@ -11,6 +11,7 @@ from adopt import main as main_module
 from adopt.main import main
 
 REPO_FILES = {
+    ".gitignore": "/.pants.d/\n",  # as ours: Pants' workdir, where adopt logs its ./pants runs
     "3rdparty/python/runtime.txt": "packaging>=23\n",
     "3rdparty/python/test.txt": "pytest>=8,<9\n",
     "3rdparty/python/tools.txt": "black>=24\n",
@@ -34,7 +35,9 @@ def write(root: Path, files: dict[str, str]) -> Path:
 
 
 def snapshot(root: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(root)): p.read_bytes() for p in root.rglob("*") if p.is_file()}
+    """The repository's files, but for .pants.d/ (ignored; adopt logs its ./pants runs there)."""
+    files = {str(p.relative_to(root)): p.read_bytes() for p in root.rglob("*") if p.is_file()}
+    return {path: text for path, text in files.items() if not path.startswith(".pants.d/")}
 
 
 @pytest.fixture
@@ -157,7 +160,7 @@ def test_unreachable_git_url_is_one_line(repo: Path, capsys) -> None:
 def failing_pants(fail_on: str):
     calls = []
 
-    def pants(repo: Path, *args: str) -> str:
+    def pants(repo: Path, *args: str, progress=None, daemon=False) -> str:
         calls.append(args)
         if fail_on in args:
             raise main_module.StepError(f"./pants {' '.join(args)} failed:\nboom")
@@ -202,7 +205,11 @@ def test_a_failed_git_adoption_resets_the_branch(repo, tmp_path, capsys, monkeyp
     for variable in ("GIT_AUTHOR_EMAIL", "GIT_COMMITTER_EMAIL"):
         monkeypatch.setenv(variable, "t@pantry.invalid")
     assert adopt(repo, str(upstream), "--as", "libs/internal/demo") == 1
-    assert "./pants tailor libs/internal/demo:: failed" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert (
+        "tailor update-build-files dependencies import-rules-baseline libs/internal/demo:: "
+        "failed" in err
+    )
     status = subprocess.run(["git", "-C", str(repo), "status", "--porcelain", "-uall"],
                             capture_output=True, text=True, check=True).stdout  # fmt: skip
     after = subprocess.run(["git", "-C", str(repo), "rev-parse", "HEAD"], capture_output=True,
@@ -357,7 +364,69 @@ def test_a_namespace_module_gets_its_requirement_and_a_module_mapping(
         "(google-api-core, 3rdparty/python/BUILD)\n"
     )
     assert out.count(mapped) == 1 and out.index(mapped) < out.index("adopted other")
+    # One relock for both: its line is said once, after both projects, as are the runs.
+    assert out.count("\nlock: ") == 1 and out.index("\nlock: ") > out.index("adopted other")
+    runs = out[out.index("./pants runs (") :].splitlines()[0]
+    assert runs.startswith("./pants runs (2): lock-sync 0.0 s, export-constraints tailor ")
     assert (
         '        "google-api-core": ["google.api_core"],\n'
         in (repo / "3rdparty/python/BUILD").read_text()
     )
+
+
+def test_tailor_changes_are_told_apart_from_update_build_files() -> None:
+    output = (
+        "Created services/x/src/x/BUILD:\n  - Add python_sources target x\n"
+        "Updated services/x/BUILD:\n  - Format with Black\n"
+        "Updated services/x/tests/BUILD:\n  - Add python_tests target tests\n"
+        "  - Add python_test_utils target test_utils\n"
+        "services/x/src/x/a.py:x\n"
+    )
+    assert main_module.tailor_changes(output) == [
+        "Created services/x/src/x/BUILD: Add python_sources target x",
+        "Updated services/x/tests/BUILD: Add python_tests target tests; "
+        "Add python_test_utils target test_utils",
+    ]
+    assert main_module.tailor_changes("Updated BUILD:\n  - Format with Black\n") == []
+    coloured = "Created \x1b[34mx/BUILD\x1b[0m:\n  - Add \x1b[32mpython_sources\x1b[0m target x\n"
+    assert main_module.tailor_changes(coloured) == ["Created x/BUILD: Add python_sources target x"]
+
+
+def test_pants_passes_each_line_on_as_it_comes_and_fails_in_one_message(tmp_path: Path) -> None:
+    launcher = write(tmp_path, {"pants": (
+        '#!/bin/sh\necho "Resolve 1 of the new requirements: in conflict, 1.0 s." >&2\n'
+        'echo "out $*"\n[ "$3" = ok ] || { echo "12:00 [ERROR] it broke" >&2; exit 1; }\n'
+    )}) / "pants"  # fmt: skip
+    launcher.chmod(0o755)
+    seen: list[str] = []
+    output = main_module.pants(tmp_path, "ok", progress=seen.append)
+    assert seen == [
+        "Resolve 1 of the new requirements: in conflict, 1.0 s.",
+        "out --no-pantsd --no-watch-filesystem ok",
+    ]
+    assert output.endswith("out --no-pantsd --no-watch-filesystem ok\n")
+    with pytest.raises(main_module.StepError) as error:
+        main_module.pants(tmp_path, "lock-sync")
+    assert str(error.value).startswith("./pants lock-sync failed:\n12:00 [ERROR] it broke\n")
+
+
+def test_sigterm_rolls_back_as_ctrl_c_does(repo, tmp_path, capsys, monkeypatch) -> None:
+    """A test's or CI job's timeout sends SIGTERM: the adoption is undone, not left half done
+    (with its pantsd running)."""
+    import os
+    import signal
+
+    source = write(tmp_path / "project", {**PROJECT, "pyproject.toml": (
+        '[project]\nname = "demo"\nversion = "0.1"\ndependencies = ["attrs>=22"]\n')})  # fmt: skip
+
+    def terminated(repo: Path, *args: str, progress=None, daemon=False) -> str:
+        os.kill(os.getpid(), signal.SIGTERM)
+        return ""
+
+    monkeypatch.setattr(main_module, "pants", terminated)
+    before = snapshot(repo)
+    handler = signal.getsignal(signal.SIGTERM)
+    assert adopt(repo, str(source), "--as", "libs/internal/demo") == 1
+    assert "adopt: interrupted; rolled back" in capsys.readouterr().err
+    assert snapshot(repo) == before
+    assert signal.getsignal(signal.SIGTERM) == handler  # restored for the caller

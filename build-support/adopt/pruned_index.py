@@ -14,8 +14,8 @@ page (PEP 691 JSON) from the configured index and passes it on with only the fil
 - otherwise recent final releases that support every Python of the lock (a universal lock
   needs one version for 3.9 to 3.13: yarl's newest releases need 3.10), newest first, while
   they list at most `budget` files in all (at least `minimum` releases: pip spends ~15 ms
-  per file on a loaded machine, and one aiohttp release has ~70 wheels), plus upstream's own
-  pin (its preference).
+  per file on a loaded machine, and one aiohttp release has ~70 wheels) and are at most
+  `releases` (NEW_RELEASES) releases, plus upstream's own pin (its preference).
 
 The files keep their real URLs and hashes, so the lock is exactly what the full index would
 give whenever the answer is among them; when it is not, the resolve fails and adopt
@@ -27,6 +27,7 @@ from __future__ import annotations
 import json
 import re
 import threading
+import time
 import urllib.error
 import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -44,6 +45,11 @@ from packaging.utils import (
 from packaging.version import Version
 
 JSON_PAGE = "application/vnd.pypi.simple.v1+json"
+# At most this many releases of a project the lock does not pin yet. Projects with one or two
+# files a release (aiobotocore, botocore, google-cloud-*) would otherwise be offered 100+
+# releases within the file budget, and a resolve in conflict backtracks through all of them,
+# fetching each one's metadata: minutes before pip gives up (conveyor: 112 s at load 9).
+NEW_RELEASES = 24
 
 
 def file_version(filename: str) -> Optional[Version]:
@@ -64,6 +70,7 @@ def prune_page(
     budget: int = 300,
     minimum: int = 3,
     pythons: Sequence[str] = (),
+    releases: int = NEW_RELEASES,
 ) -> dict[str, Any]:
     """The page with only the files of the versions worth offering (see the module doc)."""
     versions = {f["filename"]: file_version(f["filename"]) for f in page.get("files", [])}
@@ -79,6 +86,8 @@ def prune_page(
     files, limit = 0, budget // 5 if locked else budget
     for version in sorted(counts, reverse=True):
         if len(wanted) >= (1 if locked else minimum) and files + counts[version] > limit:
+            break
+        if not locked and len(wanted) >= max(releases, minimum):
             break
         wanted.add(version)
         files += counts[version]
@@ -124,6 +133,10 @@ class PrunedIndex:
         self.budget = budget
         self.pythons = tuple(pythons)
         self.served: dict[str, tuple[int, int]] = {}  # project -> (files before, after)
+        # Pages already fetched, for the next resolve of the same relock (a conflict retries).
+        self._pages: dict[str, tuple[int, str, bytes]] = {}
+        self.fetches = 0  # pages fetched from the upstream index
+        self.fetch_seconds = 0.0  # time spent fetching them
         self._server: Optional[ThreadingHTTPServer] = None
 
     @property
@@ -132,7 +145,19 @@ class PrunedIndex:
         return f"http://127.0.0.1:{self._server.server_address[1]}/simple/"
 
     def page(self, project: str) -> tuple[int, str, bytes]:
-        """(status, content type, body) for /simple/<project>/."""
+        """(status, content type, body) for /simple/<project>/, fetched once per relock."""
+        key = canonicalize_name(project)
+        if key not in self._pages:
+            started = time.monotonic()
+            answer = self._fetch(project)
+            self.fetches += 1
+            self.fetch_seconds += time.monotonic() - started
+            if answer[0] != 200:
+                return answer  # not kept: a retry may find it
+            self._pages[key] = answer
+        return self._pages[key]
+
+    def _fetch(self, project: str) -> tuple[int, str, bytes]:
         request = urllib.request.Request(
             f"{self.upstream}{project}/", headers={"Accept": JSON_PAGE}
         )

@@ -56,10 +56,28 @@ def test_a_new_project_offers_recent_finals_within_a_budget_and_upstreams_pin() 
     assert names(prune_page(page(*FILES), None, None, 0, 1)) == ["demo-5.0.tar.gz"]
 
 
+def test_a_new_project_with_small_releases_offers_a_few_recent_ones_not_all() -> None:
+    """botocore (two files a release) would fit 150 releases in the budget; a resolve in
+    conflict backtracks through every one offered, so a new project gets `releases` at most.
+    A locked project keeps every release its (smaller) budget holds: a move may need an old
+    line (urllib3 2.6.3 -> 1.26.20)."""
+    small = [f"demo-{minor}.0.tar.gz" for minor in range(1, 60)]
+    offered = names(prune_page(page(*small), None, None, budget=300, releases=5))
+    assert offered == [f"demo-{minor}.0.tar.gz" for minor in range(55, 60)]
+    assert len(prune_page(page(*small), "3.0", None, budget=300, releases=5)["files"]) == 59
+    assert len(names(prune_page(page(*small), None, None, budget=300))) == 24
+
+
+UPSTREAM_REQUESTS: list[str] = []  # paths the fake upstream index was asked for
+
+
 @pytest.fixture
 def upstream():
+    UPSTREAM_REQUESTS.clear()
+
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:  # noqa: N802
+            UPSTREAM_REQUESTS.append(self.path)
             body = json.dumps(page(*FILES)).encode()
             self.send_response(200 if self.path == "/simple/demo/" else 404)
             self.send_header("Content-Type", JSON_PAGE)
@@ -87,6 +105,20 @@ def test_the_server_serves_pruned_pages(upstream: str) -> None:
         assert index.served == {"demo": (6, 2)}
         with pytest.raises(urllib.error.HTTPError):
             urllib.request.urlopen(f"{index.url}missing/")
+
+
+def test_a_retried_resolve_reads_each_page_from_the_index_once(upstream: str) -> None:
+    """A relock in conflict resolves again; the pages it read are not fetched again (a page
+    that failed is)."""
+    with PrunedIndex(upstream, {}, budget=5) as index:
+        for _ in range(2):
+            for project in ("demo", "Demo", "missing"):
+                try:
+                    urllib.request.urlopen(f"{index.url}{project}/").read()
+                except urllib.error.HTTPError:
+                    pass
+        assert UPSTREAM_REQUESTS == ["/simple/demo/", "/simple/missing/", "/simple/missing/"]
+        assert index.fetches == 3
 
 
 def test_configured_index(tmp_path: Path) -> None:

@@ -28,7 +28,8 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
-from typing import cast
+import time
+from typing import Iterable, cast
 
 from pantry.errors import PantryError
 from pantry.lockfile.diff_table import render_diff
@@ -160,6 +161,73 @@ def conflicting_constraints(pip_error: str) -> set[str]:
     return {normalize_name(n) for n in _CONFLICTING_CONSTRAINT.findall(pip_error)}
 
 
+# pip's conflict report, lines prefixed `pip: ` by pex: `botocore 1.42.91 depends on
+# urllib3<1.27 and >=1.25.4; python_version < "3.10"` (pip writes a specifier's commas as ", "
+# and the last one as " and ").
+_DEPENDS_ON = re.compile(
+    r"^(?:pip:)?\s*[A-Za-z0-9][\w.-]* \S+ depends on "
+    r"([A-Za-z0-9][\w.-]*)(?:\[[^\]]*\])?([^;\n]*)",
+    re.M,
+)
+
+
+def demanded_specifiers(pip_error: str) -> dict[str, set[str]]:
+    """What pip's conflict report says the new requirements need of each project, as
+    specifiers: {"urllib3": {"<1.27,>=1.25.4", ...}}."""
+    demanded: dict[str, set[str]] = {}
+    for name, specifier in _DEPENDS_ON.findall(pip_error):
+        specifier = specifier.replace(" and ", ",").replace(" ", "")
+        demanded.setdefault(normalize_name(name), set()).add(specifier)
+    return demanded
+
+
+def _pkg_requirement(text: str):
+    # Pants' own requirement type (pkg_resources underneath), as its lock code does.
+    return PipRequirement.parse(text).as_pkg_resources_requirement()
+
+
+def specifiers_overlap(first: str, second: str) -> bool:
+    """Whether some version satisfies both specifiers (`>=2,<3` and `<1.27` do not). Tried at,
+    just above and just below every version either names, so any non-empty range has one."""
+    requirements = [_pkg_requirement(f"x{specifier}") for specifier in (first, second)]
+    candidates = {"0"}
+    for version in re.findall(r"\d+(?:\.\d+)*", f"{first},{second}"):
+        release = version.split(".")
+        bumped = ".".join([*release[:-1], str(int(release[-1]) + 1)])
+        candidates |= {version, f"{version}.0.0.0.1", f"{version}.post999999", f"{version}.dev0"}
+        candidates.add(bumped)
+    return any(all(c in r for r in requirements) for c in sorted(candidates))
+
+
+def dependents_to_release(
+    released: set[str], demanded: dict[str, set[str]], projects: Iterable[dict]
+) -> dict[str, str]:
+    """The locked projects that must move with the `released` ones, predicted before the next
+    resolve instead of found after it: those whose requirement on a released project excludes
+    every version the new requirements need of it (pip says botocore needs urllib3<1.27 on
+    Python 3.9; id 1.6.1 requires urllib3>=2, so id must move too). Requirements that apply
+    only with an extra are left to the merge's check. Project -> why."""
+    why: dict[str, str] = {}
+    for project in projects:
+        for text in project.get("requires_dists", []):
+            try:
+                requirement = _pkg_requirement(text)
+            except ValueError:
+                continue  # the merge's check refuses it, with the reason
+            name = normalize_name(requirement.project_name)
+            if name not in released or "extra" in str(requirement.marker or ""):
+                continue
+            ours = str(requirement.specifier)
+            for needed in sorted(demanded.get(name, ())):
+                if not specifiers_overlap(ours, needed):
+                    why.setdefault(
+                        normalize_name(project["project_name"]),
+                        f"{project['project_name']} {project['version']} requires {text!r}, "
+                        f"the new requirements {name}{needed}",
+                    )
+    return why
+
+
 def constraints_text(versions: dict[str, str]) -> str:
     """A pip constraints file pinning every locked project to its locked version."""
     return "".join(f"{name}=={version}\n" for name, version in sorted(versions.items()))
@@ -251,13 +319,19 @@ async def lock_sync(
     if args.add and not args.replace and not args.delete:
         versions = {name: project.version for name, project in lock.projects.items()}
         released: set[str] = set()
-        for _ in range(6):  # each retry releases what pip or the merge names as in the way
+        locked_projects = [
+            project
+            for resolve in json.loads(body)["locked_resolves"]
+            for project in resolve["locked_requirements"]
+        ]
+        for attempt in range(1, 7):  # each retry releases what pip or the merge names in the way
             pins = {name: v for name, v in versions.items() if name not in released}
             constraints = await Get(
                 Digest,
                 CreateDigest([FileContent(PINS_FILE, constraints_text(pins).encode("utf-8"))]),
             )
             # The Get is in the rule body: Pants finds a rule's Gets there, not in helpers.
+            started = time.monotonic()
             created = await Get(
                 FallibleProcessResult,
                 PexCliProcess,
@@ -270,6 +344,12 @@ async def lock_sync(
                     python_setup,
                     lock,
                 ),
+            )
+            console.print_stderr(
+                f"Resolve {attempt} of the new requirements"
+                + (f" ({', '.join(sorted(released))} free to move)" if released else "")
+                + f": {'resolved' if created.exit_code == 0 else 'in conflict'}, "
+                f"{time.monotonic() - started:.1f} s."
             )
             if created.exit_code == 0:
                 added = await Get(DigestContents, Digest, created.output_digest)
@@ -285,8 +365,18 @@ async def lock_sync(
                     console.print_stderr(f"Merging the new requirements' lock failed ({error}).")
                     break
             else:
-                conflicts = conflicting_constraints(created.stderr.decode("utf-8", "replace"))
+                pip_error = created.stderr.decode("utf-8", "replace")
+                conflicts = conflicting_constraints(pip_error)
                 reason = "pip names their pins as in conflict"
+                # What must move with them, known now rather than after one more resolve.
+                dependents = dependents_to_release(
+                    conflicts | released,
+                    demanded_specifiers(pip_error),
+                    locked_projects,
+                )
+                if dependents and conflicts - released:
+                    conflicts |= set(dependents)
+                    reason += "; " + "; ".join(dependents[d] for d in sorted(dependents))
             if not conflicts or conflicts <= released:
                 break
             console.print_stderr(

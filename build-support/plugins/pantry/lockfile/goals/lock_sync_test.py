@@ -11,8 +11,11 @@ from pantry.lockfile.goals.lock_sync import (
     SyncArgs,
     conflicting_constraints,
     constraints_text,
+    demanded_specifiers,
+    dependents_to_release,
     lock_sync,
     merge_lock_bodies,
+    specifiers_overlap,
     sync_args,
 )
 from pantry.lockfile.util_rules.pex_lock_update import PexLockUpdate, PexLockUpdateRequest
@@ -97,6 +100,57 @@ pip:     The user requested (constraint) urllib3==2.6.3
 def test_conflicting_constraints_are_read_from_pips_message() -> None:
     assert conflicting_constraints(PIP_CONFLICT) == {"urllib3"}
     assert conflicting_constraints("No matching distribution found for x") == set()
+
+
+PIP_CONFLICT_TWO_SIDES = """\
+pip: The conflict is caused by:
+pip:     botocore 1.42.91 depends on urllib3!=2.2.0, <3 and >=1.25.4; python_version >= "3.10"
+pip:     botocore 1.42.91 depends on urllib3<1.27 and >=1.25.4; python_version < "3.10"
+pip:     requests 2.32.5 depends on urllib3[socks]<3,>=1.21.1
+pip:     The user requested (constraint) urllib3==2.6.3
+"""
+
+
+def test_what_the_new_requirements_need_is_read_from_pips_message() -> None:
+    assert demanded_specifiers(PIP_CONFLICT) == {"urllib3": {"<1.27,>=1.25.4"}}
+    assert demanded_specifiers(PIP_CONFLICT_TWO_SIDES) == {
+        "urllib3": {"!=2.2.0,<3,>=1.25.4", "<1.27,>=1.25.4", "<3,>=1.21.1"}
+    }
+    assert demanded_specifiers("No matching distribution found for x") == {}
+
+
+@pytest.mark.parametrize(
+    "first, second, overlap",
+    [
+        ("<3,>=2", "<1.27,>=1.25.4", False),
+        ("<3,>=2", "!=2.2.0,<3,>=1.25.4", True),
+        (">1.0", "<1.0.1", True),
+        (">=1.0", "<1.0", False),
+        ("==1.2.*", ">=1.2.5", True),
+        ("==1.2.*", ">=1.3", False),
+        ("", "<1", True),
+        ("~=2.0", "<2", False),
+    ],
+)
+def test_specifiers_overlap(first: str, second: str, overlap: bool) -> None:
+    assert specifiers_overlap(first, second) is overlap
+    assert specifiers_overlap(second, first) is overlap
+
+
+def test_dependents_that_must_move_are_released_with_the_conflict() -> None:
+    """conveyor: botocore needs urllib3<1.27 on 3.9; id 1.6.1 requires urllib3>=2, so id moves
+    in the same resolve as urllib3 (one resolve fewer); requests accepts 1.26 and stays."""
+    projects = [
+        {"project_name": "id", "version": "1.6.1", "requires_dists": ["urllib3<3,>=2"]},
+        {"project_name": "requests", "version": "2.32.5", "requires_dists": ["urllib3<3,>=1.21"]},
+        {"project_name": "x", "version": "1", "requires_dists": ['urllib3>=2; extra == "new"']},
+        {"project_name": "y", "version": "1", "requires_dists": ["idna>=99"]},
+    ]
+    why = dependents_to_release({"urllib3"}, demanded_specifiers(PIP_CONFLICT), projects)
+    assert why == {
+        "id": "id 1.6.1 requires 'urllib3<3,>=2', the new requirements urllib3<1.27,>=1.25.4"
+    }
+    assert dependents_to_release({"idna"}, demanded_specifiers(PIP_CONFLICT), projects) == {}
 
 
 def test_a_released_pin_moves_if_every_dependent_accepts_it() -> None:
