@@ -38,6 +38,28 @@ def pants_toml_section(text: str, name: str) -> str:
     return text.split(header, 1)[1].split("\n[", 1)[0].strip()
 
 
+def write_fixture(repo: Path, files: Mapping[str, str]) -> None:
+    """Write a fixture repository's files (path -> text). `{pex_cli}` in its pants.toml becomes
+    our own `[pex-cli]` section, so the nested Pants uses the launcher-built pex."""
+    pex_cli = pants_toml_section(Path("pants.toml").read_text(), "pex-cli")
+    for path, text in files.items():
+        (repo / path).parent.mkdir(parents=True, exist_ok=True)
+        (repo / path).write_text(
+            text.replace("{pex_cli}", pex_cli) if path == "pants.toml" else text
+        )
+
+
+def git(repo: Path, *args: str) -> str:
+    """git in a fixture repository, as a fixed committer; its stdout, or CalledProcessError."""
+    return subprocess.run(
+        ["git", "-c", "user.email=ci@pantry.invalid", "-c", "user.name=ci", *args],
+        cwd=repo,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+
+
 def copy_into(repo: Path, source: str | Path, destination: str | None = None) -> None:
     """Copy a build-root file to the same path (or `destination`) in `repo`, mode included."""
     target = repo / (destination or str(source))

@@ -10,7 +10,6 @@ test's sandbox, so nothing outlives the test.
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 from typing import Iterator
 
@@ -18,11 +17,12 @@ import pytest
 from pantry_testing.fixture_repo import (
     FixturePants,
     copy_into,
+    git,
     install_launcher,
     launcher_env,
-    pants_toml_section,
     pantsd_session,
     sandbox_tempdir,
+    write_fixture,
 )
 
 FILES = {
@@ -84,25 +84,10 @@ ALL_TARGETS = [
 ]
 
 
-def git(repo: Path, *args: str) -> str:
-    return subprocess.run(
-        ["git", "-c", "user.email=ci@pantry.invalid", "-c", "user.name=ci", *args],
-        cwd=repo,
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
-
-
 @pytest.fixture(scope="module")
 def repo() -> Path:
     repo = sandbox_tempdir("affected-fixture-")
-    pex_cli = pants_toml_section(Path("pants.toml").read_text(), "pex-cli")
-    for path, text in FILES.items():
-        (repo / path).parent.mkdir(parents=True, exist_ok=True)
-        (repo / path).write_text(
-            text.replace("{pex_cli}", pex_cli) if path == "pants.toml" else text
-        )
+    write_fixture(repo, FILES)
     install_launcher(repo)
     for source in [
         *map(str, Path("build-support/plugins/pantry").rglob("*.py")),

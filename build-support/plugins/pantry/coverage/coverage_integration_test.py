@@ -15,7 +15,6 @@ on a cold cache), so it does not need the monorepo's lock.
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 from typing import Iterator
 
@@ -23,11 +22,12 @@ import pytest
 from pantry_testing.fixture_repo import (
     FixturePants,
     copy_into,
+    git,
     install_launcher,
     launcher_env,
-    pants_toml_section,
     pantsd_session,
     sandbox_tempdir,
+    write_fixture,
 )
 
 # Measured on a shared 2-core machine: the first run (Pants start-up, tool PEXes, 2 tests)
@@ -94,25 +94,10 @@ use_rust_parser = true
 AFFECTED = ("--changed-since=HEAD", "--changed-dependents=transitive")
 
 
-def git(repo: Path, *args: str) -> str:
-    return subprocess.run(
-        ["git", "-c", "user.email=ci@pantry.invalid", "-c", "user.name=ci", *args],
-        cwd=repo,
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
-
-
 @pytest.fixture(scope="module")
 def repo() -> Path:
     repo = sandbox_tempdir("coverage-fixture-")
-    pex_cli = pants_toml_section(Path("pants.toml").read_text(), "pex-cli")
-    for path, text in FILES.items():
-        (repo / path).parent.mkdir(parents=True, exist_ok=True)
-        (repo / path).write_text(
-            text.replace("{pex_cli}", pex_cli) if path == "pants.toml" else text
-        )
+    write_fixture(repo, FILES)
     install_launcher(repo)
     for source in Path("build-support/plugins/pantry").glob("*.py"):
         copy_into(repo, source)
