@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from pantry.import_rules.shipping import CHECKER_MODULES
-from pantry.oci.rules import TOOL_MODULES
+from pantry.oci.util_rules.oci_tool import TOOL_MODULES
 
 PANTRY = Path(__file__).parent
 RULE_DECORATORS = {"rule", "goal_rule", "_uncacheable_rule"}

@@ -13,12 +13,12 @@ import json
 from dataclasses import dataclass
 
 from pantry.oci.debian import TOOLS_BIN
-from pantry.oci.rules import OciImageError, OciTool, apt_get_path, run_oci_tool
 from pantry.oci.target_types import (
     DebianToolsBinariesField,
     DebianToolsPackagesField,
     DebianToolsTarget,
 )
+from pantry.oci.util_rules.oci_tool import OciImageError, OciTool, apt_get_path, run_oci_tool
 from pants.core.goals.package import (
     BuiltPackage,
     BuiltPackageArtifact,
