@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from pantry.errors import PantryError
 from pantry.oci.layout import LayerRef
+from pantry.oci.shipping import tool_files
 from pants.backend.python.util_rules.interpreter_constraints import InterpreterConstraints
 from pants.backend.python.util_rules.pex_environment import PythonExecutable
 from pants.core.util_rules.system_binaries import BinaryPathRequest, BinaryPaths
@@ -25,11 +26,8 @@ from pants.engine.fs import (
 from pants.engine.process import FallibleProcessResult, Process
 from pants.engine.rules import Get, MultiGet, collect_rules, rule
 from pants.util.logging import LogLevel
-from pants.util.resources import read_resource
 from pants.util.strutil import softwrap
 
-# The builder's modules, shipped into each process sandbox as the package `pantry.oci`.
-TOOL_MODULES = ("__init__.py", "layout.py", "debian.py", "pex_layers.py", "sbom.py", "tool.py")
 # The builder is stdlib-only and supports every Python the repo's pyenv offers.
 TOOL_INTERPRETER = ("CPython>=3.9,<3.14",)
 
@@ -58,11 +56,8 @@ class OciLayer:
 
 @rule(desc="Prepare the OCI image builder", level=LogLevel.DEBUG)
 async def prepare_oci_tool() -> OciTool:
-    files = [FileContent("pantry/__init__.py", b"")]
-    files += [
-        FileContent(f"pantry/oci/{module}", read_resource("pantry.oci", module))
-        for module in TOOL_MODULES
-    ]
+    # The builder's modules, derived from its imports (`shipping.py`), under their own names.
+    files = [FileContent(path, content) for path, content in tool_files()]
     digest, python = await MultiGet(
         Get(Digest, CreateDigest(files)),
         Get(PythonExecutable, InterpreterConstraints(TOOL_INTERPRETER)),
