@@ -2,7 +2,7 @@
 `publish` pushes it with skopeo; `debian_tools` provides skopeo and the other OCI tools."""
 
 from pantry.oci import target_types as oci_target_types
-from pantry.oci.goals import package_image, publish
+from pantry.oci.goals import package_debian_tools, package_image, publish
 from pantry.oci.util_rules import archive, debian_tools, dependencies, layers, oci_tool
 
 
@@ -13,6 +13,7 @@ def target_types():
 def rules():
     return [
         *package_image.rules(),
+        *package_debian_tools.rules(),
         *publish.rules(),
         *archive.rules(),
         *debian_tools.rules(),

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 from pantry.oci import register
+from pantry.oci.goals.package_debian_tools import DebianToolsFieldSet
 from pantry.oci.goals.package_image import OciImageFieldSet, manifest_annotations
 from pantry.oci.goals.publish import TOOLS_DIR, PublishOciImageFieldSet, PublishOciImageRequest
 from pantry.oci.util_rules.debian_tools import (
-    DebianToolsFieldSet,
     DebianToolsTree,
     DebianToolsTreeRequest,
     fetch_debian_tools_tree,
