@@ -284,20 +284,9 @@ def _parse_rule(path: str, key: str, entry: Any, tree_names: tuple[str, ...]) ->
         raise InvalidRulesFile(path, key, "a [[rules]] table", got=repr(entry))
     _reject_unknown_keys(path, key, entry, _RULE_KEYS)
 
-    rule_id = entry.get("id")
-    if isinstance(rule_id, bool) or not isinstance(rule_id, (int, str)) or rule_id == "":
-        raise InvalidRulesFile(
-            path, f"{key}.id", "a rule number or non-empty string, e.g. id = 1", got=repr(rule_id)
-        )
-
-    text = entry.get("text")
-    if not isinstance(text, str) or not text.strip():
-        raise InvalidRulesFile(
-            path,
-            f"{key}.text",
-            'the rule in words, e.g. text = "nothing may import a service other than itself"',
-            got=repr(text),
-        )
+    rule_id, text = _id_and_text(
+        path, key, entry, "1", "nothing may import a service other than itself"
+    )
 
     tree = entry.get("tree")
     if tree not in tree_names:
@@ -323,7 +312,7 @@ def _parse_rule(path: str, key: str, entry: Any, tree_names: tuple[str, ...]) ->
             raise InvalidRulesFile(
                 path, f"{importers_key}[{i}]", f"one of: {choices}", got=repr(importer)
             )
-    return Rule(id=str(rule_id), text=text.strip(), tree=tree, may_be_imported_by=tuple(importers))
+    return Rule(id=rule_id, text=text, tree=tree, may_be_imported_by=tuple(importers))
 
 
 def _parse_banned_imports(
@@ -341,30 +330,17 @@ def _parse_banned_imports(
         if not isinstance(entry, dict):
             raise InvalidRulesFile(path, key, "a [[banned-imports]] table", got=repr(entry))
         _reject_unknown_keys(path, key, entry, _BAN_KEYS)
-        ban_id = entry.get("id")
-        if isinstance(ban_id, bool) or not isinstance(ban_id, (int, str)) or ban_id == "":
+        ban_id, text = _id_and_text(
+            path, key, entry, '"engine-free"', "a pure plugin module may not import Pants"
+        )
+        if ban_id in key_of_id:
             raise InvalidRulesFile(
                 path,
                 f"{key}.id",
-                'a rule number or non-empty string, e.g. id = "engine-free"',
+                f"an id no other rule has ({key_of_id[ban_id]} has it)",
                 got=repr(ban_id),
             )
-        if str(ban_id) in key_of_id:
-            raise InvalidRulesFile(
-                path,
-                f"{key}.id",
-                f"an id no other rule has ({key_of_id[str(ban_id)]} has it)",
-                got=repr(str(ban_id)),
-            )
-        key_of_id[str(ban_id)] = key
-        text = entry.get("text")
-        if not isinstance(text, str) or not text.strip():
-            raise InvalidRulesFile(
-                path,
-                f"{key}.text",
-                'the rule in words, e.g. text = "a pure plugin module may not import Pants"',
-                got=repr(text),
-            )
+        key_of_id[ban_id] = key
         modules = _string_list(path, f"{key}.modules", entry.get("modules"), 'e.g. ["pants"]')
         for i, module in enumerate(modules, start=1):
             if not _MODULE_NAME.match(module):
@@ -385,14 +361,37 @@ def _parse_banned_imports(
                 _check_file_pattern(path, f"{key}.{name}[{i}]", pattern)
         bans.append(
             BannedImports(
-                id=str(ban_id),
-                text=text.strip(),
+                id=ban_id,
+                text=text,
                 modules=modules,
                 files=files,
                 except_files=except_files,
             )
         )
     return tuple(bans)
+
+
+def _id_and_text(
+    path: str, key: str, entry: Mapping[str, Any], id_example: str, text_example: str
+) -> tuple[str, str]:
+    """The `id` and `text` of a `[[rules]]` or `[[banned-imports]]` table, validated."""
+    rule_id = entry.get("id")
+    if isinstance(rule_id, bool) or not isinstance(rule_id, (int, str)) or rule_id == "":
+        raise InvalidRulesFile(
+            path,
+            f"{key}.id",
+            f"a rule number or non-empty string, e.g. id = {id_example}",
+            got=repr(rule_id),
+        )
+    text = entry.get("text")
+    if not isinstance(text, str) or not text.strip():
+        raise InvalidRulesFile(
+            path,
+            f"{key}.text",
+            f'the rule in words, e.g. text = "{text_example}"',
+            got=repr(text),
+        )
+    return str(rule_id), text.strip()
 
 
 def _string_list(
