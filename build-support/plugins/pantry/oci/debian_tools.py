@@ -1,7 +1,7 @@
 """`debian_tools`: outside programs (skopeo, umoci, ...) from pinned Debian packages.
 
 One cacheable process of the stdlib-only builder (`tool.py tools-tree`) fetches the pinned
-`.deb`s with `apt-get download NAME=VERSION`, checks their sha256 and unpacks them, as the
+`.deb`s with `apt-get download NAME=VERSION` (or from `[oci].index_url`), checks their sha256 and unpacks them, as the
 `oci_base_image` layer does; the rest is thin glue: `package` puts the tree in dist/ (and, via
 `runtime_package_dependencies`, in a test's sandbox), and `DebianToolsRequest` gives other
 rules (`publish`) the tree's digest.
@@ -13,7 +13,8 @@ import json
 from dataclasses import dataclass
 
 from pantry.oci.debian import TOOLS_BIN
-from pantry.oci.rules import OciImageError, OciTool, apt_get_path, run_oci_tool
+from pantry.oci.rules import OciImageError, OciTool, debian_fetch_args, run_oci_tool
+from pantry.oci.subsystem import OciSubsystem
 from pantry.oci.target_types import (
     DebianToolsBinariesField,
     DebianToolsPackagesField,
@@ -76,9 +77,9 @@ class DebianToolsTree:
 
 @rule(desc="Fetch and unpack pinned Debian packages")
 async def fetch_debian_tools_tree(
-    request: DebianToolsTreeRequest, tool: OciTool
+    request: DebianToolsTreeRequest, tool: OciTool, oci: OciSubsystem
 ) -> DebianToolsTree:
-    apt_get = await apt_get_path(f"Fetching the tools of {request.address}")
+    fetch = await debian_fetch_args(f"Fetching the tools of {request.address}", oci)
     input_digest = await Get(Digest, MergeDigests([tool.digest, request.pins]))
     argv = {name: list(program) for name, program in sorted(request.binaries.items())}
     output = await run_oci_tool(
@@ -89,8 +90,7 @@ async def fetch_debian_tools_tree(
             request.pins_path,
             "--pins-path",
             request.pins_path,
-            "--apt-get",
-            apt_get,
+            *fetch,
             "--binaries",
             json.dumps(argv, sort_keys=True),
             "--out",

@@ -323,8 +323,11 @@ async def run_oci_layer_tool(
     return await Get(OciLayer, ReadLayer(output_digest, layer))
 
 
-async def apt_get_path(what: str) -> str:
-    """The host's `apt-get` (/usr/bin or /bin; never the PATH), which fetches pinned packages."""
+async def debian_fetch_args(what: str, oci: OciSubsystem) -> tuple[str, ...]:
+    """How `tool.py` fetches pinned .debs: from `[oci].index_url`'s blobs (offline builds), or
+    with the host's `apt-get` (/usr/bin or /bin; never the PATH)."""
+    if oci.index_url:
+        return ("--index-url", oci.index_url)
     apt_get = await Get(
         BinaryPaths, BinaryPathRequest(binary_name="apt-get", search_path=("/usr/bin", "/bin"))
     )
@@ -334,15 +337,18 @@ async def apt_get_path(what: str) -> str:
                 f"""
                 {what} needs `apt-get` (it fetches the pinned packages with
                 `apt-get download NAME=VERSION`), and none is in /usr/bin or /bin. Build on a
-                Debian or Ubuntu host, or use a remote cache that has the result.
+                Debian or Ubuntu host, set `[oci].index_url` to a Pantry index filled by
+                `./pants index-mirror`, or use a remote cache that has the result.
                 """
             )
         )
-    return apt_get.first_path.path
+    return ("--apt-get", apt_get.first_path.path)
 
 
 @rule(desc="Build an OCI base layer from pinned Debian packages")
-async def build_oci_base_layer(request: OciBaseLayerRequest, tool: OciTool) -> OciLayer:
+async def build_oci_base_layer(
+    request: OciBaseLayerRequest, tool: OciTool, oci: OciSubsystem
+) -> OciLayer:
     wrapped = await Get(
         WrappedTarget,
         WrappedTargetRequest(request.address, description_of_origin="an oci_image's `base`"),
@@ -355,7 +361,7 @@ async def build_oci_base_layer(request: OciBaseLayerRequest, tool: OciTool) -> O
             f"The `packages` file {pins_field.value!r} of {request.address} does not exist. "
             "Create it with one `NAME VERSION SHA256` line per Debian package."
         )
-    apt_get = await apt_get_path(f"Building the base {request.address}")
+    fetch = await debian_fetch_args(f"Building the base {request.address}", oci)
     (pins_path,) = sources.snapshot.files
     input_digest = await Get(Digest, MergeDigests([tool.digest, sources.snapshot.digest]))
     return await run_oci_layer_tool(
@@ -366,8 +372,7 @@ async def build_oci_base_layer(request: OciBaseLayerRequest, tool: OciTool) -> O
             pins_path,
             "--pins-path",
             pins_path,
-            "--apt-get",
-            apt_get,
+            *fetch,
             "--user",
             target[OciBaseImageUserField].value,
             "--uid",
