@@ -189,7 +189,9 @@ def test_an_oversize_body_is_refused_before_it_is_read(port: int, data: Path) ->
 
 
 def test_no_content_length_is_a_411_and_unicode_digits_a_400(port: int) -> None:
-    head = f"PUT /blobs/sha256/{DEB_SHA256} HTTP/1.1\r\nHost: i\r\nAuthorization: {basic_auth()}\r\n"
+    head = (
+        f"PUT /blobs/sha256/{DEB_SHA256} HTTP/1.1\r\nHost: i\r\nAuthorization: {basic_auth()}\r\n"
+    )
     assert raw(port, head + "\r\n").startswith(b"HTTP/1.0 411 ")
     assert raw(port, head + "Content-Length: \u00b2\r\n\r\n").startswith(
         b"HTTP/1.0 400 invalid Content-Length '?'"

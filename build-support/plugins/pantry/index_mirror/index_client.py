@@ -24,14 +24,15 @@ from typing import Callable, Iterator
 from urllib.parse import urljoin, urlparse
 
 from packaging.utils import canonicalize_name  # pants: no-infer-dep
+from pantry.errors import PantryError
 from pantry.index_mirror.pins import HashPinned, Pin
 
 SIMPLE_JSON = "application/vnd.pypi.simple.v1+json"
 TIMEOUT = 120.0
 
 
-class MirrorError(Exception):
-    """A failure that stops the whole mirror (the index is unusable)."""
+class MirrorError(PantryError):
+    """A failure that stops the whole mirror (bad input, or the index is unusable)."""
 
 
 class IndexUnreachable(MirrorError):
@@ -42,7 +43,7 @@ class IndexAuthError(MirrorError):
     pass
 
 
-class ArtifactError(Exception):
+class ArtifactError(PantryError):
     """A failure of one artifact; the mirror goes on and counts it as failed."""
 
 
@@ -93,7 +94,7 @@ class Http:
         return urllib.request.urlopen(request, timeout=self.timeout, context=self._context())
 
 
-def _describe(error: BaseException) -> str:
+def describe(error: BaseException) -> str:
     reason = getattr(error, "reason", None)
     return str(reason if reason is not None else error)
 
@@ -114,7 +115,7 @@ def project_files(http: Http, simple_url: str, project: str) -> dict[str, str | 
         ) from None
     except (urllib.error.URLError, OSError) as error:
         raise IndexUnreachable(
-            f"cannot reach the index at {simple_url} ({_describe(error)}); check the URL and "
+            f"cannot reach the index at {simple_url} ({describe(error)}); check the URL and "
             "that the index is running (`./pants run services/index -- --port 8080 ...`)."
         ) from None
     except ValueError:
@@ -137,7 +138,7 @@ def locate(http: Http, simple_url: str, pinned: HashPinned) -> tuple[Pin, ...]:
     except (urllib.error.URLError, OSError, ValueError) as error:
         raise ArtifactError(
             f"{pinned.source}: cannot read {url} to find the files of {pinned.project} "
-            f"{pinned.version} ({_describe(error)}); check `--from` ([python-repos].indexes)."
+            f"{pinned.version} ({describe(error)}); check `--from` ([python-repos].indexes)."
         ) from None
     found = []
     for entry in page.get("files", []):
@@ -187,7 +188,7 @@ def fetch(http: Http, pin: Pin, cache: Path) -> Path:
             except (urllib.error.URLError, OSError) as error:
                 raise ArtifactError(
                     f"{pin.filename} ({pin.source}): download from {pin.url} failed "
-                    f"({_describe(error)})."
+                    f"({describe(error)})."
                 ) from None
         actual = sha256_of(partial)
         if actual != pin.sha256:
@@ -268,7 +269,7 @@ def upload(http: Http, urls: IndexUrls, pin: Pin, path: Path, token: str) -> boo
         ) from None
     except (urllib.error.URLError, OSError) as error:
         raise IndexUnreachable(
-            f"cannot reach the index at {urls.upload} ({_describe(error)}); check --to and "
+            f"cannot reach the index at {urls.upload} ({describe(error)}); check --to and "
             "that the index is running."
         ) from None
 
@@ -279,8 +280,22 @@ class Counts:
     present: int = 0
     failed: int = 0
 
+    @property
+    def total(self) -> int:
+        return self.uploaded + self.present + self.failed
+
+    def plus(self, other: "Counts") -> "Counts":
+        return Counts(
+            self.uploaded + other.uploaded, self.present + other.present, self.failed + other.failed
+        )
+
     def summary(self) -> str:
         return f"{self.uploaded} uploaded, {self.present} already there, {self.failed} failed"
+
+
+def progress(number: int, total: int) -> str:
+    """`[ 12/206]`: the prefix of each file's line."""
+    return f"[{number:>{len(str(total))}}/{total}]"
 
 
 def mirror(
@@ -294,10 +309,9 @@ def mirror(
     """Upload every pin the index lacks; skip those it lists with the same sha256."""
     counts = Counts()
     present: dict[str, dict[str, str | None]] = {}
-    width = len(str(len(pins)))
     for number, pin in enumerate(pins, start=1):
         assert pin.filename
-        prefix = f"[{number:>{width}}/{len(pins)}]"
+        prefix = progress(number, len(pins))
         if pin.project not in present:
             present[pin.project] = project_files(http, urls.simple, pin.project)
         listed = present[pin.project]

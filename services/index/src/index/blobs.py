@@ -191,4 +191,3 @@ def method_not_allowed(method: str) -> Response:
         f"{method} is not supported for blobs; use GET or HEAD, or PUT to upload",
         ("Allow", "GET, HEAD, PUT"),
     )
-

@@ -285,7 +285,10 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
     logging.basicConfig(level=logging.INFO, format="%(levelname)s: %(name)s: %(message)s")
     storage = Storage(args.data)
     try:
-        for stale in [*storage.remove_stale_uploads(), *BlobStore(args.data).remove_stale_uploads()]:
+        for stale in [
+            *storage.remove_stale_uploads(),
+            *BlobStore(args.data).remove_stale_uploads(),
+        ]:
             logging.getLogger("index").info("removed %s, left by an interrupted upload", stale)
     except OSError as e:
         parser.error(f"--data {args.data}: {e.strerror or e}")
