@@ -142,7 +142,8 @@ def offline_npm_lock(text: str, index_url: str) -> str:
     npm still checks each tarball against its `integrity`; only where it comes from changes.
     """
     lock = json.loads(text)
-    for key, entry in _npm_packages(text, "the npm package lock").items():
+    _npm_packages(text, "the npm package lock")  # checks its shape
+    for key, entry in lock["packages"].items():
         if key and "integrity" in entry:
             digest = integrity_hex(entry["integrity"], key)
             entry["resolved"] = oci_tool.blob_url(index_url, "sha512", digest)
