@@ -59,8 +59,8 @@ class BlobPin:
 
     @property
     def filename(self) -> str:
-        if self.kind == DEBIAN:
-            return f"{self.name}_{self.version}.deb"
+        if self.kind == DEBIAN:  # named as Debian names its files: no epoch
+            return f"{self.name}_{self.version.split(':', 1)[-1]}.deb"
         return f"{self.name.replace('/', '-').lstrip('@')}-{self.version}.tgz"
 
     def blob_url(self, index: IndexUrls) -> str:

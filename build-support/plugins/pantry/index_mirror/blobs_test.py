@@ -49,6 +49,8 @@ def test_debian_pins_come_from_packages_lock() -> None:
     (pin,) = debian_pins(f"# comment\nhello 2.10-3 {SHA256}\n", "tools/packages.lock")
     assert pin == BlobPin(DEBIAN, "hello", "2.10-3", "sha256", SHA256, "tools/packages.lock")
     assert pin.filename == "hello_2.10-3.deb"
+    (epoch,) = debian_pins(f"libcrypt1 1:4.4.33-2 {SHA256}\n", "p.lock")
+    assert epoch.filename == "libcrypt1_4.4.33-2.deb"
     assert (
         pin.blob_url(IndexUrls.parse("http://i:1/simple/")) == f"http://i:1/blobs/sha256/{SHA256}"
     )
