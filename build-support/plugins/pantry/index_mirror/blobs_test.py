@@ -171,7 +171,8 @@ def fake_apt_get(tmp_path: Path, data: bytes) -> str:
     script = tmp_path / "apt-get"
     script.write_text(
         "#!/bin/sh\n"
-        f'case "$*" in *hello=2.10-3*) cp {tmp_path}/hello.deb hello_2.10-3_amd64.deb; exit 0;; esac\n'
+        f'case "$*" in *hello=2.10-3*) cp {tmp_path}/hello.deb hello_2.10-3_amd64.deb;'
+        " exit 0;; esac\n"
         'echo "E: Version not found" >&2; exit 100\n'
     )
     script.chmod(script.stat().st_mode | stat.S_IXUSR)

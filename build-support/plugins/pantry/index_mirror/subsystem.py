@@ -29,8 +29,8 @@ class IndexMirrorSubsystem(GoalSubsystem):
         hash-pinned requirement files of `[index-mirror].requirements`: the launcher's Pants
         and pex, ...; the Debian packages of every `packages.lock`; the npm tarballs of
         `[index-mirror].npm_locks`) to a Pantry index (services/index), each verified against
-        its pinned sha256 (sha512 for npm) first. Files the index already lists are skipped, so it is safe to repeat.
-        Builds then need nothing else: see pants.offline.toml.
+        its pinned sha256 (sha512 for npm) first. Files the index already has are skipped,
+        so it is safe to repeat. Builds then need nothing else: see pants.offline.toml.
         """
     )
 

@@ -1,10 +1,10 @@
 """`debian_tools`: outside programs (skopeo, umoci, ...) from pinned Debian packages.
 
 One cacheable process of the stdlib-only builder (`tool.py tools-tree`) fetches the pinned
-`.deb`s with `apt-get download NAME=VERSION` (or from `[oci].index_url`), checks their sha256 and unpacks them, as the
-`oci_base_image` layer does; the rest is thin glue: `package` puts the tree in dist/ (and, via
-`runtime_package_dependencies`, in a test's sandbox), and `DebianToolsRequest` gives other
-rules (`publish`) the tree's digest.
+`.deb`s with `apt-get download NAME=VERSION` (or from `[oci].index_url`'s blobs), checks their
+sha256 and unpacks them, as the `oci_base_image` layer does; the rest is thin glue: `package`
+puts the tree in dist/ (and, via `runtime_package_dependencies`, in a test's sandbox), and
+`DebianToolsRequest` gives other rules (`publish`) the tree's digest.
 """
 
 from __future__ import annotations
