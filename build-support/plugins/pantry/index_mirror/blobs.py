@@ -23,18 +23,19 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterator, Sequence
+from typing import Callable, Sequence
 
 from pantry.index_mirror.index_client import (
     ArtifactError,
     Counts,
     Http,
-    IndexAuthError,
-    IndexUnreachable,
     IndexUrls,
-    MirrorError,
     describe,
+    file_chunks,
     progress,
+    read_from_index,
+    send_upload,
+    transfer,
 )
 from pantry.index_mirror.pins import PinsError
 from pantry.oci import tool as oci_tool
@@ -245,62 +246,16 @@ class Fetcher:
 def blob_present(http: Http, index: IndexUrls, pin: BlobPin) -> bool:
     """Whether the index holds the blob (HEAD)."""
     url = pin.blob_url(index)
-    try:
-        with http.open(urllib.request.Request(url, method="HEAD")):
-            return True
-    except urllib.error.HTTPError as error:
-        if error.code == 404:
-            return False
-        raise MirrorError(
-            f"{url}: the index answered HTTP {error.code} {error.reason}; is it a Pantry index "
-            "with /blobs/ (services/index)?"
-        ) from None
-    except (urllib.error.URLError, OSError) as error:
-        raise IndexUnreachable(
-            f"cannot reach the index at {url} ({describe(error)}); check the URL and that the "
-            "index is running."
-        ) from None
+    request = urllib.request.Request(url, method="HEAD")
+    hint = "is it a Pantry index with /blobs/ (services/index)?"
+    return read_from_index(http, request, url, hint) is not None
 
 
 def upload_blob(http: Http, index: IndexUrls, pin: BlobPin, path: Path, token: str) -> bool:
     """PUT one verified file; True if stored, False if the index had it already."""
-    url = pin.blob_url(index)
-    credentials = base64.b64encode(f"__token__:{token}".encode()).decode()
-
-    def body() -> Iterator[bytes]:
-        with path.open("rb") as stream:
-            yield from iter(lambda: stream.read(1 << 20), b"")
-
-    request = urllib.request.Request(
-        url,
-        data=body(),
-        method="PUT",
-        headers={
-            "Content-Type": "application/octet-stream",
-            "Content-Length": str(path.stat().st_size),
-            "Authorization": f"Basic {credentials}",
-        },
-    )
-    try:
-        with http.open(request) as response:
-            return response.status == 201
-    except urllib.error.HTTPError as error:
-        if error.code == 409:
-            return False
-        if error.code in (401, 403):
-            raise IndexAuthError(
-                f"{url} refused the upload token (HTTP {error.code} {error.reason}); check "
-                "[index-mirror].token_file or $PANTRY_INDEX_TOKEN against the index's "
-                "--upload-token-file."
-            ) from None
-        raise ArtifactError(
-            f"{pin.filename}: the index refused it (HTTP {error.code} {error.reason})."
-        ) from None
-    except (urllib.error.URLError, OSError) as error:
-        raise IndexUnreachable(
-            f"cannot reach the index at {url} ({describe(error)}); check --to and that the "
-            "index is running."
-        ) from None
+    body = ("application/octet-stream", path.stat().st_size, file_chunks(path))
+    status = send_upload(http, pin.blob_url(index), "PUT", body, token, pin.filename)
+    return status == 201
 
 
 def mirror_blobs(
@@ -319,16 +274,12 @@ def mirror_blobs(
             counts.present += 1
             log(f"{prefix} already there {pin.filename}")
             continue
-        try:
-            stored = upload_blob(http, index, pin, fetcher.fetch(pin), token)
-        except ArtifactError as error:
-            counts.failed += 1
-            log(f"{prefix} failed {error}")
-            continue
-        if stored:
-            counts.uploaded += 1
-            log(f"{prefix} uploaded {pin.filename} ({pin.source})")
-        else:
-            counts.present += 1
-            log(f"{prefix} already there {pin.filename} (uploaded meanwhile)")
+        transfer(
+            counts,
+            prefix,
+            pin.filename,
+            pin.source,
+            lambda: upload_blob(http, index, pin, fetcher.fetch(pin), token),
+            log,
+        )
     return counts
