@@ -30,7 +30,6 @@ from pathlib import Path
 from typing import Iterator
 
 import pytest
-from pantry.index_mirror.blobs import offline_npm_lock
 from pantry_testing.fixture_repo import (
     FixturePants,
     copy_into,
@@ -40,6 +39,7 @@ from pantry_testing.fixture_repo import (
     pantsd_session,
     sandbox_tempdir,
 )
+from pantry_testing.npm_lock import offline_npm_lock
 
 # `npm install --package-lock-only pyright@VERSION` in pyright/: npm ci refuses a tarball that
 # does not match the lock's sha512 integrity hashes. fsevents is pyright's optional dependency

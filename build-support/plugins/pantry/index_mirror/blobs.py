@@ -5,7 +5,8 @@ Engine-free. A Pantry index (services/index) stores such files by digest: `GET/P
 `NAME VERSION SHA256` of the .deb, read by `pantry.oci.debian.parse_pins`) and obtained as the
 OCI builder obtains them, with `apt-get download NAME=VERSION` (`pantry.oci.tool`); npm
 tarballs are pinned by their package lock's sha512 `integrity`, so they are stored under
-sha512 and an offline package lock can name them from the lock alone (`offline_npm_lock`).
+sha512 and an offline package lock can name them from the lock alone
+(build-support/pantry_testing/npm_lock.py, for the editor test's pyright).
 Every file is verified against its pin before it is uploaded, and kept in the mirror's cache
 (`<cache>/<hex>/<filename>`), so a second mirror fetches nothing.
 """
@@ -135,20 +136,6 @@ def npm_pins(text: str, source: str, registry: str | None) -> tuple[BlobPin, ...
             )
         )
     return tuple(pins)
-
-
-def offline_npm_lock(text: str, index_url: str) -> str:
-    """The package lock with every tarball's `resolved` URL on the index's blobs.
-
-    npm still checks each tarball against its `integrity`; only where it comes from changes.
-    """
-    lock = json.loads(text)
-    _npm_packages(text, "the npm package lock")  # checks its shape
-    for key, entry in lock["packages"].items():
-        if key and "integrity" in entry:
-            digest = integrity_hex(entry["integrity"], key)
-            entry["resolved"] = oci_tool.blob_url(index_url, "sha512", digest)
-    return json.dumps(lock, indent=2) + "\n"
 
 
 def dedupe_blobs(pins: Sequence[BlobPin]) -> tuple[BlobPin, ...]:

@@ -19,7 +19,6 @@ from pantry.index_mirror.blobs import (
     debian_pins,
     dedupe_blobs,
     npm_pins,
-    offline_npm_lock,
 )
 from pantry.index_mirror.index_client import ArtifactError, Http, IndexUrls
 from pantry.index_mirror.pins import PinsError
@@ -102,15 +101,6 @@ def test_not_a_package_lock() -> None:
         PinsError, match=r"^l.json: not an npm package lock with a `packages` table"
     ):
         npm_pins("{}", "l.json", "http://r/")
-
-
-def test_the_offline_lock_names_the_index_blobs_and_keeps_integrity() -> None:
-    offline = json.loads(offline_npm_lock(npm_lock(), "http://127.0.0.1:8080/simple/"))
-    entry = offline["packages"]["node_modules/pyright"]
-    assert entry["resolved"] == f"http://127.0.0.1:8080/blobs/sha512/{SHA512}"
-    assert entry["integrity"] == INTEGRITY
-    assert offline["packages"]["node_modules/linked"]["resolved"] == "../linked"
-    assert "resolved" not in offline["packages"][""]
 
 
 def test_dedupe_keeps_one_pin_per_file() -> None:
