@@ -1,9 +1,10 @@
 """`debian_tools`: outside programs (skopeo, umoci, ...) from pinned Debian packages.
 
 One cacheable process of the stdlib-only builder (`tool.py tools-tree`) fetches the pinned
-`.deb`s with `apt-get download NAME=VERSION`, checks their sha256 and unpacks them, as the
-`oci_base_image` layer does; `DebianToolsRequest` gives other rules the tree's digest
-(`goals/package_debian_tools.py` puts it in dist/, `goals/publish.py` runs its skopeo).
+`.deb`s with `apt-get download NAME=VERSION` (or from `[oci].index_url`'s blobs), checks their
+sha256 and unpacks them, as the `oci_base_image` layer does; `DebianToolsRequest` gives other
+rules the tree's digest (`goals/package_debian_tools.py` puts it in dist/, `goals/publish.py`
+runs its skopeo).
 """
 
 from __future__ import annotations
@@ -12,12 +13,18 @@ import json
 from dataclasses import dataclass
 
 from pantry.oci.debian import TOOLS_BIN
+from pantry.oci.subsystem import OciSubsystem
 from pantry.oci.target_types import (
     DebianToolsBinariesField,
     DebianToolsPackagesField,
     DebianToolsTarget,
 )
-from pantry.oci.util_rules.oci_tool import OciImageError, OciTool, apt_get_path, run_oci_tool
+from pantry.oci.util_rules.oci_tool import (
+    OciImageError,
+    OciTool,
+    debian_fetch_args,
+    run_oci_tool,
+)
 from pants.engine.addresses import Address
 from pants.engine.fs import Digest, MergeDigests, RemovePrefix
 from pants.engine.rules import Get, collect_rules, rule
@@ -68,9 +75,9 @@ class DebianToolsTree:
 
 @rule(desc="Fetch and unpack pinned Debian packages")
 async def fetch_debian_tools_tree(
-    request: DebianToolsTreeRequest, tool: OciTool
+    request: DebianToolsTreeRequest, tool: OciTool, oci: OciSubsystem
 ) -> DebianToolsTree:
-    apt_get = await apt_get_path(f"Fetching the tools of {request.address}")
+    fetch = await debian_fetch_args(f"Fetching the tools of {request.address}", oci)
     input_digest = await Get(Digest, MergeDigests([tool.digest, request.pins]))
     argv = {name: list(program) for name, program in sorted(request.binaries.items())}
     output = await run_oci_tool(
@@ -81,8 +88,7 @@ async def fetch_debian_tools_tree(
             request.pins_path,
             "--pins-path",
             request.pins_path,
-            "--apt-get",
-            apt_get,
+            *fetch,
             "--binaries",
             json.dumps(argv, sort_keys=True),
             "--out",

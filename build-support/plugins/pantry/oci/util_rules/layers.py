@@ -9,6 +9,7 @@ import dataclasses
 import posixpath
 from dataclasses import dataclass
 
+from pantry.oci.subsystem import OciSubsystem
 from pantry.oci.target_types import (
     OciBaseImagePackagesField,
     OciBaseImageUidField,
@@ -18,7 +19,7 @@ from pantry.oci.util_rules.oci_tool import (
     OciImageError,
     OciLayer,
     OciTool,
-    apt_get_path,
+    debian_fetch_args,
     run_oci_layer_tool,
 )
 from pants.backend.python.goals.package_pex_binary import (
@@ -89,7 +90,9 @@ class OciPexLayers:
 
 
 @rule(desc="Build an OCI base layer from pinned Debian packages")
-async def build_oci_base_layer(request: OciBaseLayerRequest, tool: OciTool) -> OciLayer:
+async def build_oci_base_layer(
+    request: OciBaseLayerRequest, tool: OciTool, oci: OciSubsystem
+) -> OciLayer:
     wrapped = await Get(
         WrappedTarget,
         WrappedTargetRequest(request.address, description_of_origin="an oci_image's `base`"),
@@ -102,7 +105,7 @@ async def build_oci_base_layer(request: OciBaseLayerRequest, tool: OciTool) -> O
             f"The `packages` file {pins_field.value!r} of {request.address} does not exist. "
             "Create it with one `NAME VERSION SHA256` line per Debian package."
         )
-    apt_get = await apt_get_path(f"Building the base {request.address}")
+    fetch = await debian_fetch_args(f"Building the base {request.address}", oci)
     (pins_path,) = sources.snapshot.files
     input_digest = await Get(Digest, MergeDigests([tool.digest, sources.snapshot.digest]))
     return await run_oci_layer_tool(
@@ -113,8 +116,7 @@ async def build_oci_base_layer(request: OciBaseLayerRequest, tool: OciTool) -> O
             pins_path,
             "--pins-path",
             pins_path,
-            "--apt-get",
-            apt_get,
+            *fetch,
             "--user",
             target[OciBaseImageUserField].value,
             "--uid",

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pantry.errors import PantryError
 from pantry.oci.layout import LayerRef
 from pantry.oci.shipping import tool_files
+from pantry.oci.subsystem import OciSubsystem
 from pants.backend.python.util_rules.interpreter_constraints import InterpreterConstraints
 from pants.backend.python.util_rules.pex_environment import PythonExecutable
 from pants.core.util_rules.system_binaries import BinaryPathRequest, BinaryPaths
@@ -174,8 +175,11 @@ async def run_oci_layer_tool(
     return await Get(OciLayer, ReadLayer(output_digest, layer))
 
 
-async def apt_get_path(what: str) -> str:
-    """The host's `apt-get` (/usr/bin or /bin; never the PATH), which fetches pinned packages."""
+async def debian_fetch_args(what: str, oci: OciSubsystem) -> tuple[str, ...]:
+    """How `tool.py` fetches pinned .debs: from `[oci].index_url`'s blobs (offline builds), or
+    with the host's `apt-get` (/usr/bin or /bin; never the PATH)."""
+    if oci.index_url:
+        return ("--index-url", oci.index_url)
     apt_get = await Get(
         BinaryPaths, BinaryPathRequest(binary_name="apt-get", search_path=("/usr/bin", "/bin"))
     )
@@ -185,11 +189,12 @@ async def apt_get_path(what: str) -> str:
                 f"""
                 {what} needs `apt-get` (it fetches the pinned packages with
                 `apt-get download NAME=VERSION`), and none is in /usr/bin or /bin. Build on a
-                Debian or Ubuntu host, or use a remote cache that has the result.
+                Debian or Ubuntu host, set `[oci].index_url` to a Pantry index filled by
+                `./pants index-mirror`, or use a remote cache that has the result.
                 """
             )
         )
-    return apt_get.first_path.path
+    return ("--apt-get", apt_get.first_path.path)
 
 
 def rules():
