@@ -4,7 +4,7 @@ import json
 from typing import Any
 
 import pytest
-from packaging.utils import canonicalize_name
+from packaging.utils import canonicalize_name  # pants: no-infer-dep
 from pantry.lockfile.lock_model import (
     Artifact,
     LockedProject,
