@@ -44,7 +44,9 @@ def test_adopt_reads_the_unowned_imports_pants_reports() -> None:
         }
     )
     target = rule_runner.get_target(Address("src/app", relative_file_path="main.py"))
-    request = InferPythonImportDependencies(PythonImportDependenciesInferenceFieldSet.create(target))
+    request = InferPythonImportDependencies(
+        PythonImportDependenciesInferenceFieldSet.create(target)
+    )
     # adopt runs with `warning`; `error` raises the same text, here without log capturing.
     with pytest.raises(ExecutionError) as failure:
         rule_runner.request(InferredDependencies, [request])

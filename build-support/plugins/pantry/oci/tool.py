@@ -30,6 +30,7 @@ import os
 import subprocess
 import sys
 
+from pantry.lockfile.lock_model import LockfileParseError, parse_lock
 from pantry.oci.debian import (
     REPIN_HINT,
     DebError,
@@ -51,7 +52,6 @@ from pantry.oci.layout import (
     tar_bytes,
 )
 from pantry.oci.pex_layers import directory_files, pex_files, rooted
-from pantry.lockfile.lock_model import LockfileParseError, parse_lock
 from pantry.oci.sbom import SBOM_PATH, SbomError, cyclonedx, deps_wheels
 
 DEBIAN_TO_OCI_ARCH = {"amd64": "amd64", "arm64": "arm64", "armhf": "arm", "i386": "386"}

@@ -252,11 +252,7 @@ def merge_lock_bodies(old: str, new: str, moved: frozenset[str] = frozenset()) -
         projects.setdefault(name, project)
     old_resolve["locked_requirements"] = [projects[name] for name in sorted(projects)]
     # Released projects were resolved as requirements only so that they could move.
-    added = {
-        r
-        for r in new_lock["requirements"]
-        if parse_requirement(r).name not in moved
-    }
+    added = {r for r in new_lock["requirements"] if parse_requirement(r).name not in moved}
     old_lock["requirements"] = sorted({*old_lock["requirements"], *added})
     return json.dumps(old_lock, indent=2, sort_keys=True) + "\n"
 
