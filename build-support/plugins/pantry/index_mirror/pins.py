@@ -3,8 +3,9 @@
 Engine-free. A pex lock (`3rdparty/python/default.lock`, the plugins' lock), read by
 `pantry.lockfile.lock_model`, names each artifact's URL and sha256. A pip requirements file
 with `--hash` options (the launcher's `pants-requirements.txt`, `pex-requirements.txt`, ...)
-names only `name==version` and the allowed sha256s: the artifact is whichever file of that version on the source index has one
-of those hashes (`Pin.url` is None until `index_client` finds it).
+names only `name==version` and the allowed sha256s: the artifact is whichever file of that
+version on the source index has one of those hashes (`Pin.url` is None until `index_client`
+finds it).
 """
 
 from __future__ import annotations
