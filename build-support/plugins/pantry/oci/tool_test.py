@@ -159,15 +159,12 @@ def test_pex_layer_with_a_bad_lock_is_a_message(tmp_path: Path, monkeypatch, cap
 
 
 def test_the_shipped_modules_build_the_sbom_on_the_standard_library_alone(tmp_path: Path) -> None:
-    # What `prepare_oci_tool` ships into the builder's sandbox, run with no site-packages
-    # (-I -S): the builder, and the one lock reader it imports for the SBOM.
-    from pantry.oci.rules import TOOL_MODULES, TOOL_SHARED_MODULES
+    # What the glue ships into the builder's sandbox (`shipping.tool_files`), run with no
+    # site-packages (-I -S) on a layer with an SBOM: the one lock reader must be among them.
     from pantry.oci.sbom_test import LOCK, WHEEL
-    from pants.util.resources import read_resource
+    from pantry.oci.shipping import tool_files
 
-    shipped = {"pantry/__init__.py": b""}
-    shipped.update({f"pantry/oci/{m}": read_resource("pantry.oci", m) for m in TOOL_MODULES})
-    shipped.update({f"pantry/{m}": read_resource("pantry", m) for m in TOOL_SHARED_MODULES})
+    shipped = dict(tool_files())
     for relpath, content in shipped.items():
         (tmp_path / "tool" / relpath).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / "tool" / relpath).write_bytes(content)
@@ -183,6 +180,7 @@ def test_the_shipped_modules_build_the_sbom_on_the_standard_library_alone(tmp_pa
         cwd=tmp_path,
         capture_output=True,
         text=True,
+        timeout=120,
     )
     assert result.returncode == 0, result.stderr
     assert "sbom_digest" in json.loads((tmp_path / "third_party.json").read_text())
