@@ -5,17 +5,20 @@ adopt runs on a bare CPython >= 3.11 before any venv exists, and reads requireme
 3rdparty/python/default.lock pins (URL and sha256 from the lock): fetched once into
 `$PANTRY_CACHE_DIR/adopt/` (the launcher's cache), checked against its hash on every use, and
 imported from the wheel file itself (it is pure Python). Whatever packaging the host Python
-has is never used. Standard library only.
+has is never used. Standard library only: the lock is read by Pantry's one lock reader,
+`pantry.lockfile.lock_model` (build-support/plugins; standard library only too), which the
+entry script puts on the path with this package.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import sys
 import urllib.request
 from pathlib import Path
+
+from pantry.lockfile.lock_model import normalize_name, parse_lock
 
 LOCK = "3rdparty/python/default.lock"
 
@@ -34,14 +37,10 @@ def cache_dir() -> Path:
 
 def locked_wheel(lock_text: str, project: str = "packaging") -> tuple[str, str]:
     """(url, sha256) of the locked project's pure-Python wheel."""
-    body = "\n".join(line for line in lock_text.splitlines() if not line.startswith("//"))
-    for resolve in json.loads(body).get("locked_resolves", []):
-        for locked in resolve.get("locked_requirements", []):
-            if locked["project_name"] != project:
-                continue
-            for artifact in locked["artifacts"]:
-                if artifact["url"].endswith("-py3-none-any.whl"):
-                    return artifact["url"], artifact["hash"]
+    locked = parse_lock(lock_text, LOCK).get(normalize_name(project))
+    for artifact in locked.artifacts if locked else ():
+        if artifact.filename.endswith("-py3-none-any.whl") and artifact.algorithm == "sha256":
+            return artifact.url, artifact.hash
     raise BootstrapError(f"{LOCK} pins no pure-Python wheel of {project}")
 
 

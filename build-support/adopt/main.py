@@ -75,6 +75,7 @@ from adopt.upstream_tests import (
     scan_tests,
 )
 from adopt.version import scm_version
+from pantry.lockfile.lock_model import split_header
 
 TREES = ("services", "libs/shared", "libs/internal", "infra")
 REQUIREMENTS_DIR = "3rdparty/python"
@@ -663,7 +664,7 @@ class Adoption:
         )
         if upstream:
             preferred = {k: v for plan in self.plans for k, (v, _) in plan.meta.preferences.items()}
-            body = _read(self.repo / LOCK).split("--- END PANTS LOCKFILE METADATA ---")[-1]
+            body = split_header(_read(self.repo / LOCK))[1]
             pythons = lock_pythons(json.loads(body)) if body.strip() else ()
             with PrunedIndex(upstream, locked, preferred, pythons=pythons) as index:
                 try:

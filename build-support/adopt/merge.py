@@ -24,15 +24,16 @@ import json
 from dataclasses import dataclass, field
 from typing import Mapping, Optional, Sequence
 
+from adopt.bootstrap import LOCK
 from adopt.requirements import (
     Requirement,
     RequirementError,
     Version,
-    canonical_name,
     parse_requirement,
     requirement_lines,
     satisfiable_together,
 )
+from pantry.lockfile.lock_model import parse_lock, split_header
 
 INPUT_FILES = ("runtime.txt", "test.txt", "tools.txt")
 
@@ -98,17 +99,11 @@ def read_inputs(texts: Mapping[str, str], directory: str) -> dict[str, Ours]:
     return ours
 
 
-def locked_versions(lock_text: str) -> dict[str, str]:
+def locked_versions(lock_text: str, source: str = LOCK) -> dict[str, str]:
     """Canonical project name -> locked version, from a Pants/pex lock (`//` header)."""
-    body = "\n".join(line for line in lock_text.splitlines() if not line.startswith("//"))
-    if not body.strip():
+    if not split_header(lock_text)[1].strip():
         return {}
-    data = json.loads(body)
-    versions: dict[str, str] = {}
-    for resolve in data.get("locked_resolves", []):
-        for locked in resolve.get("locked_requirements", []):
-            versions[locked["project_name"]] = locked["version"]
-    return {canonical_name(name): version for name, version in versions.items()}
+    return {name: project.version for name, project in parse_lock(lock_text, source).items()}
 
 
 def plan_merge(

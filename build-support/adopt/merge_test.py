@@ -16,6 +16,7 @@ from adopt.merge import (
     render_additions,
 )
 from adopt.requirements import parse_requirement
+from pantry.lockfile.lock_model import LockfileParseError
 
 INPUTS = {
     "runtime.txt": "# runtime\npackaging>=23\nrequests>=2.30\n",
@@ -97,11 +98,18 @@ def test_runtime_wins_over_test_and_self_is_skipped() -> None:
 def test_locked_versions_reads_a_pants_lock() -> None:
     body = {
         "locked_resolves": [
-            {"locked_requirements": [{"project_name": "Foo_Bar", "version": "1.2"}]}
+            {
+                "locked_requirements": [
+                    {"project_name": "Foo_Bar", "version": "1.2", "artifacts": []}
+                ]
+            }
         ]
     }
     lock = "// header\n//   more\n" + json.dumps(body)
     assert locked_versions(lock) == {"foo-bar": "1.2"}
+    assert locked_versions("// only a header\n") == {}
+    with pytest.raises(LockfileParseError, match=r"^3rdparty/python/default.lock: not a pex lock"):
+        locked_versions("// header\n{}")
 
 
 def test_render_additions_appends_under_a_comment() -> None:

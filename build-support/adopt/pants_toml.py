@@ -14,13 +14,31 @@ from __future__ import annotations
 import re
 from typing import Iterable, Sequence
 
-_UNOWNED = re.compile(r"^\s*\* (?P<module>[A-Za-z_][\w.]*) \(line: \d+\)\s*$", re.MULTILINE)
+# Pants 2.17.1 reports unowned imports only as text (its one structured view,
+# `python-dump-source-analysis`, skips test targets and `ignored_unowned_imports`): the warning
+# of `_handle_unowned_imports` in pants/backend/python/dependency_inference/rules.py is this
+# headline, naming the target, then one bullet per import. pants_wording_test.py makes Pants
+# itself write one and fails when its wording changes.
+UNOWNED_HEADLINE = "Pants cannot infer owners for the following imports in the target "
+UNOWNED_BULLET = re.compile(r"^\s*\* (?P<module>[A-Za-z_][\w.]*) \(line: \d+\)\s*$")
 _KEY = "ignored_unowned_imports"
 
 
 def unowned_imports(pants_output: str) -> list[str]:
-    """The imports Pants reported as unowned (`* six.moves.zip (line: 241)`)."""
-    return sorted(set(_UNOWNED.findall(pants_output)))
+    """The imports Pants reported as unowned: the bullets (`* six.moves.zip (line: 241)`)
+    under each `UNOWNED_HEADLINE`, up to the first line that is not one."""
+    found: set[str] = set()
+    lines = iter(pants_output.splitlines())
+    for line in lines:
+        if UNOWNED_HEADLINE not in line:
+            continue
+        for bullet in lines:
+            match = UNOWNED_BULLET.match(bullet)
+            if match:
+                found.add(match["module"])
+            elif bullet.strip():
+                break
+    return sorted(found)
 
 
 def ignore_entries(imports: Iterable[str], first_party: Sequence[str]) -> list[str]:

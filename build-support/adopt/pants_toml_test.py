@@ -22,7 +22,8 @@ OUTPUT = """\
 
 
 def test_unowned_imports_and_entries() -> None:
-    imports = unowned_imports(OUTPUT + OUTPUT)
+    other_list = "Other bullets are not imports:\n\n  * stray.module (line: 1)\n"
+    imports = unowned_imports(OUTPUT + other_list + OUTPUT)
     assert imports == ["numpy", "six.moves.configparser.ConfigParser", "six.moves.filter"]
     assert ignore_entries(imports, ["six"]) == ["numpy", "six.moves"]
 

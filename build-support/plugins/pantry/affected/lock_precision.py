@@ -11,14 +11,8 @@ from __future__ import annotations
 from typing import Iterable, Mapping
 
 from pantry.affected.selection import Seed
-from pantry.lockfile.lock_model import (
-    LockDiff,
-    LockedProject,
-    LockfileParseError,
-    dependency_closure,
-    diff_locks,
-    parse_lock,
-)
+from pantry.lockfile.lock_analysis import LockDiff, dependency_closure, diff_locks
+from pantry.lockfile.lock_model import LockedProject, LockfileParseError, parse_lock
 
 
 def describe_changes(diff: LockDiff) -> dict[str, str]:

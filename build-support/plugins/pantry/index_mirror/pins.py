@@ -1,30 +1,23 @@
 """What the repository pins: every artifact of its pex locks and hash-pinned requirement files.
 
-Engine-free. A pex lock (`3rdparty/python/default.lock`, the plugins' lock) names each
-artifact's URL and sha256. A pip requirements file with `--hash` options (the launcher's
-`pants-requirements.txt`, `pex-requirements.txt`, ...) names only `name==version` and the
-allowed sha256s: the artifact is whichever file of that version on the source index has one
-of those hashes (`Pin.url` is None until `index_client` finds it).
+Engine-free. A pex lock (`3rdparty/python/default.lock`, the plugins' lock), read by
+`pantry.lockfile.lock_model`, names each artifact's URL and sha256. A pip requirements file
+with `--hash` options (the launcher's `pants-requirements.txt`, `pex-requirements.txt`, ...)
+names only `name==version` and the allowed sha256s: the artifact is whichever file of that
+version on the source index has one of those hashes (`Pin.url` is None until `index_client`
+finds it).
 """
 
 from __future__ import annotations
 
-import json
-import posixpath
 import re
-import warnings
 from dataclasses import dataclass
 from typing import Iterable
-from urllib.parse import unquote, urlparse
 
 from packaging.utils import canonicalize_name  # pants: no-infer-dep
 from pantry.errors import PantryError
-
-with warnings.catch_warnings():
-    # Pants' own packaging (21.3) calls pyparsing APIs that its pinned pyparsing deprecates:
-    # a page of warnings on every ./pants run, about code that is not ours.
-    warnings.simplefilter("ignore", DeprecationWarning)
-    from packaging.requirements import InvalidRequirement, Requirement  # pants: no-infer-dep
+from pantry.lockfile.lock_analysis import InvalidRequirement, parse_pep508
+from pantry.lockfile.lock_model import LockfileParseError, iter_artifacts, parse_lock
 
 
 class PinsError(PantryError):
@@ -55,35 +48,27 @@ class HashPinned:
 
 def pins_from_pex_lock(text: str, source: str) -> tuple[Pin, ...]:
     """Every artifact of every locked requirement of a pex (Pants) JSON lock."""
-    body = "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("//"))
     try:
-        lock = json.loads(body)
-    except ValueError as error:
-        raise PinsError(
-            f"{source}: not a pex JSON lock ({error}); regenerate it with "
-            "`./pants generate-lockfiles`."
-        ) from None
+        projects = parse_lock(text, source)
+    except LockfileParseError as error:
+        raise PinsError(str(error)) from None
     pins = []
-    for resolve in lock.get("locked_resolves", []):
-        for locked in resolve.get("locked_requirements", []):
-            project = canonicalize_name(locked["project_name"])
-            for artifact in locked.get("artifacts", []):
-                if artifact.get("algorithm", "sha256") != "sha256":
-                    raise PinsError(
-                        f"{source}: {project} {locked['version']}: artifact hash algorithm "
-                        f"{artifact.get('algorithm')!r} is not sha256; regenerate the lock."
-                    )
-                url = artifact["url"]
-                pins.append(
-                    Pin(
-                        project=project,
-                        version=locked["version"],
-                        sha256=artifact["hash"],
-                        source=source,
-                        filename=unquote(posixpath.basename(urlparse(url).path)),
-                        url=url,
-                    )
-                )
+    for project, artifact in iter_artifacts(projects.values()):
+        if artifact.algorithm != "sha256":
+            raise PinsError(
+                f"{source}: {project.name} {project.version}: artifact hash algorithm "
+                f"{artifact.algorithm!r} is not sha256; regenerate the lock."
+            )
+        pins.append(
+            Pin(
+                project=project.name,
+                version=project.version,
+                sha256=artifact.hash,
+                source=source,
+                filename=artifact.filename,
+                url=artifact.url,
+            )
+        )
     return tuple(pins)
 
 
@@ -124,9 +109,7 @@ def hash_pinned_requirements(text: str, source: str) -> tuple[HashPinned, ...]:
             )
         requirement_text = _HASH.sub("", line).strip()
         try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", DeprecationWarning)
-                requirement = Requirement(requirement_text)
+            requirement = parse_pep508(requirement_text)
         except InvalidRequirement as error:
             raise PinsError(f"{where}: invalid requirement {requirement_text!r}: {error}") from None
         specifiers = list(requirement.specifier)

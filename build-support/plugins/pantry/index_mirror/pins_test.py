@@ -49,7 +49,7 @@ def test_pins_from_pex_lock() -> None:
 
 
 def test_pins_from_bad_lock() -> None:
-    with pytest.raises(PinsError, match=r"^x.lock: not a pex JSON lock .*generate-lockfiles"):
+    with pytest.raises(PinsError, match=r"^x.lock:1: not a pex lockfile: .*generate-lockfiles"):
         pins_from_pex_lock("{not json", "x.lock")
 
 

@@ -29,12 +29,12 @@ import inspect
 import logging
 from typing import Any, Callable, Iterable
 
+from packaging.utils import canonicalize_name  # pants: no-infer-dep
 from pantry.lockfile.freshness import (
     DeclaredRequirement,
     Staleness,
     render_staleness,
 )
-from pantry.lockfile.lock_model import normalize_name
 from pantry.pants_patch import require_pants_version
 from pants.backend.python.pip_requirement import PipRequirement
 from pants.backend.python.subsystems.setup import InvalidLockfileBehavior
@@ -65,13 +65,13 @@ def unlocked_requirements(
 def staleness_for(
     unlocked: list[PipRequirement], locked: Iterable[PipRequirement], resolve: str, lock_path: str
 ) -> Staleness:
-    names = {normalize_name(r.project_name) for r in unlocked}
+    names = {canonicalize_name(r.project_name) for r in unlocked}
     return Staleness(
         resolve=resolve,
         lock_path=lock_path,
         undeclared_in_lock=tuple(DeclaredRequirement(str(r)) for r in unlocked),
         no_longer_declared=tuple(
-            sorted(str(r) for r in locked if normalize_name(r.project_name) in names)
+            sorted(str(r) for r in locked if canonicalize_name(r.project_name) in names)
         ),
     )
 

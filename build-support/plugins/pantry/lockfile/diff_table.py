@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Sequence
 
-from pantry.lockfile.lock_model import LockDiff
+from pantry.lockfile.lock_analysis import LockDiff
 
 COLUMNS = ("change", "project", "from", "to")
 

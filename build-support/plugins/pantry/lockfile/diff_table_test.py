@@ -1,7 +1,8 @@
 from __future__ import annotations
 
 from pantry.lockfile.diff_table import render_diff, render_table
-from pantry.lockfile.lock_model import LockDiff, LockedProject, VersionChange
+from pantry.lockfile.lock_analysis import LockDiff, VersionChange
+from pantry.lockfile.lock_model import LockedProject
 
 
 def locked(name: str, version: str) -> LockedProject:

@@ -12,7 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterable, Sequence
 
-from pantry.lockfile.lock_model import LockfileParseError, parse_requirement
+from pantry.lockfile.lock_analysis import parse_requirement
+from pantry.lockfile.lock_model import LockfileParseError
 
 
 @dataclass(frozen=True, order=True)

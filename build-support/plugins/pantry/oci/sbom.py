@@ -1,9 +1,10 @@
 """A CycloneDX 1.5 SBOM of an image's third-party projects, from the lockfile (no Pants imports).
 
 The projects are the wheels a PEX carries in `.deps/` (the service's slice of the lockfile);
-each one's hashes come from the Pants/pex lockfile (`3rdparty/python/default.lock`): the
-sha256 of the very artifact installed (matched by file name), else of every artifact locked
-for that version. The document has no timestamp and no random serial number, so the same
+each one's hashes come from the Pants/pex lockfile (`3rdparty/python/default.lock`, read by
+`pantry.lockfile.lock_model`, which ships into the builder's sandbox with this module): the
+sha256 of the very artifact installed (matched by file name), else of every sha256 artifact
+locked for that version. The document has no timestamp and no random serial number, so the same
 inputs give the same bytes.
 
 Spec: https://cyclonedx.org/docs/1.5/json/ ; purl: https://github.com/package-url/purl-spec
@@ -11,11 +12,10 @@ Spec: https://cyclonedx.org/docs/1.5/json/ ; purl: https://github.com/package-ur
 
 from __future__ import annotations
 
-import json
-import posixpath
 import re
-from dataclasses import dataclass
 from typing import Iterable, Mapping
+
+from pantry.lockfile.lock_model import LockedProject, normalize_name
 
 # Where the SBOM lives in every image (in the third-party layer) and the manifest annotations
 # that point at it.
@@ -29,46 +29,7 @@ _WHEEL_RE = re.compile(r"^(?P<name>[^-]+)-(?P<version>[^-]+)(-\d[^-]*)?-[^-]+-[^
 
 
 class SbomError(Exception):
-    """The lockfile cannot be read, or a project in the PEX is not in it."""
-
-
-def canonical_name(name: str) -> str:
-    """PEP 503: `Foo.Bar_baz` and `foo-bar-baz` name the same project."""
-    return re.sub(r"[-_.]+", "-", name).lower()
-
-
-@dataclass(frozen=True)
-class LockedProject:
-    name: str
-    version: str
-    hashes: tuple[tuple[str, str], ...]  # (artifact file name, sha256), sorted
-
-
-def parse_lock(text: str, path: str) -> dict[tuple[str, str], LockedProject]:
-    """The locked projects of a Pants lockfile (a `//` header, then pex's lock JSON)."""
-    body = "\n".join(line for line in text.splitlines() if not line.startswith("//"))
-    try:
-        data = json.loads(body)
-        requirements = [
-            r for resolve in data["locked_resolves"] for r in resolve["locked_requirements"]
-        ]
-    except (ValueError, KeyError, TypeError) as e:
-        raise SbomError(f"{path}: not a Pants lockfile ({e})") from None
-    projects: dict[tuple[str, str], LockedProject] = {}
-    for requirement in requirements:
-        name = canonical_name(requirement["project_name"])
-        version = requirement["version"]
-        hashes = {
-            (posixpath.basename(a["url"]), a["hash"])
-            for a in requirement.get("artifacts", ())
-            if a.get("algorithm") == "sha256"
-        }
-        key = (name, version)
-        previous = projects.get(key)
-        if previous:
-            hashes |= set(previous.hashes)
-        projects[key] = LockedProject(name, version, tuple(sorted(hashes)))
-    return projects
+    """A project in the PEX is not in the lockfile (a bad lock: `LockfileParseError`)."""
 
 
 def wheel_project(filename: str) -> tuple[str, str]:
@@ -76,19 +37,21 @@ def wheel_project(filename: str) -> tuple[str, str]:
     match = _WHEEL_RE.match(filename)
     if not match:
         raise SbomError(f"{filename!r} in the PEX's .deps/ is not a wheel file name")
-    return canonical_name(match["name"]), match["version"].replace("_", "-")
+    return normalize_name(match["name"]), match["version"].replace("_", "-")
 
 
-def component(filename: str, lock: Mapping[tuple[str, str], LockedProject], path: str) -> dict:
+def component(filename: str, lock: Mapping[str, LockedProject], path: str) -> dict:
+    """One library component; `lock` is `lock_model.parse_lock`'s result."""
     name, version = wheel_project(filename)
-    project = lock.get((name, version))
-    if project is None:
+    project = lock.get(name)
+    if project is None or project.version != version:
         raise SbomError(
             f"{filename} is in the PEX but {name}=={version} is not in {path}; the PEX was "
             "not built from this lockfile (regenerate it with `./pants generate-lockfiles`)"
         )
-    exact = [h for artifact, h in project.hashes if artifact == filename]
-    hashes = exact or sorted({h for _, h in project.hashes})
+    sha256s = [(a.filename, a.hash) for a in project.artifacts if a.algorithm == "sha256"]
+    exact = [h for artifact, h in sha256s if artifact == filename]
+    hashes = exact or sorted({h for _, h in sha256s})
     return {
         "type": "library",
         "bom-ref": f"pkg:pypi/{name}@{version}",
@@ -100,7 +63,7 @@ def component(filename: str, lock: Mapping[tuple[str, str], LockedProject], path
 
 
 def cyclonedx(
-    wheels: Iterable[str], lock: Mapping[tuple[str, str], LockedProject], lock_path: str, image: str
+    wheels: Iterable[str], lock: Mapping[str, LockedProject], lock_path: str, image: str
 ) -> dict:
     """The SBOM of an image whose PEX holds `wheels` (the `.deps/` entry names)."""
     components = sorted(

@@ -71,6 +71,7 @@ def test_the_real_builder_ships_its_imports() -> None:
     shipped = {path for path, _ in tool_files()}
     assert {"pantry/__init__.py", "pantry/oci/__init__.py", "pantry/oci/tool.py"} <= shipped
     assert "pantry/oci/layout.py" in shipped  # tool.py imports it
+    assert "pantry/lockfile/lock_model.py" in shipped  # the SBOM's lock reader (sbom.py, tool.py)
     assert not any(path.endswith(("_test.py", "rules.py", "register.py")) for path in shipped)
 
 

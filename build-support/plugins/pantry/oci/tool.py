@@ -36,6 +36,7 @@ import urllib.request
 from typing import Sequence
 from urllib.parse import urlparse
 
+from pantry.lockfile.lock_model import LockfileParseError, parse_lock
 from pantry.oci.debian import (
     REPIN_HINT,
     DebError,
@@ -57,7 +58,7 @@ from pantry.oci.layout import (
     tar_bytes,
 )
 from pantry.oci.pex_layers import directory_files, pex_files, rooted
-from pantry.oci.sbom import SBOM_PATH, SbomError, cyclonedx, deps_wheels, parse_lock
+from pantry.oci.sbom import SBOM_PATH, SbomError, cyclonedx, deps_wheels
 
 DEBIAN_TO_OCI_ARCH = {"amd64": "amd64", "arm64": "arm64", "armhf": "arm", "i386": "386"}
 
@@ -331,7 +332,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         args.run(args)
-    except (ToolError, PinsError, DebError, SbomError, ToolsTreeError) as e:
+    except (ToolError, PinsError, DebError, SbomError, LockfileParseError, ToolsTreeError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 1
     return 0

@@ -7,6 +7,7 @@ import json
 import os
 import stat
 import subprocess
+import sys
 import tarfile
 import threading
 from pathlib import Path
@@ -236,8 +237,36 @@ def test_pex_layer_with_a_bad_lock_is_a_message(tmp_path: Path, monkeypatch, cap
     argv += ["--lock", "bad.lock", "--lock-path", "3rdparty/python/default.lock"]
     assert main(argv) == 1
     assert capsys.readouterr().err.startswith(
-        "error: 3rdparty/python/default.lock: not a Pants lockfile"
+        "error: 3rdparty/python/default.lock:1: not a pex lockfile: Expecting property name"
     )
+
+
+def test_the_shipped_modules_build_the_sbom_on_the_standard_library_alone(tmp_path: Path) -> None:
+    # What the glue ships into the builder's sandbox (`shipping.tool_files`), run with no
+    # site-packages (-I -S) on a layer with an SBOM: the one lock reader must be among them.
+    from pantry.oci.sbom_test import LOCK, WHEEL
+    from pantry.oci.shipping import tool_files
+
+    shipped = dict(tool_files())
+    for relpath, content in shipped.items():
+        (tmp_path / "tool" / relpath).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / "tool" / relpath).write_bytes(content)
+    (tmp_path / "svc.pex/.deps" / WHEEL).mkdir(parents=True)
+    (tmp_path / "svc.pex/PEX-INFO").write_text("{}")
+    (tmp_path / "default.lock").write_text(LOCK)
+    run = "import sys; sys.path[:0] = [sys.argv.pop(1)]; from pantry.oci.tool import main; "
+    run += "sys.exit(main(sys.argv[1:]))"
+    argv = ["pex-layer", "--pex", "svc.pex", "--install-dir", "/app", "--comment", "svc:bin"]
+    argv += ["--lock", "default.lock"]
+    result = subprocess.run(
+        [sys.executable, "-I", "-S", "-c", run, str(tmp_path / "tool"), *argv],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "sbom_digest" in json.loads((tmp_path / "third_party.json").read_text())
 
 
 def test_source_layer_with_a_volume(tmp_path: Path, monkeypatch, capsys) -> None:

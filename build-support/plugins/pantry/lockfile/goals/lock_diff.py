@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from pantry.lockfile.diff_table import render_diff
-from pantry.lockfile.lock_model import diff_locks, parse_lock
+from pantry.lockfile.lock_analysis import diff_locks
+from pantry.lockfile.lock_model import parse_lock
 from pantry.lockfile.util_rules.git_revision import (
     DEFAULT_BASE_BRANCHES,
     FileAtRevision,

@@ -31,16 +31,12 @@ import re
 import time
 from typing import Iterable, cast
 
+from packaging.utils import canonicalize_name  # pants: no-infer-dep
 from pantry.errors import PantryError
 from pantry.lockfile.diff_table import render_diff
 from pantry.lockfile.freshness import regenerate_command
-from pantry.lockfile.lock_model import (
-    diff_locks,
-    normalize_name,
-    parse_lock,
-    parse_requirement,
-    split_header,
-)
+from pantry.lockfile.lock_analysis import diff_locks, parse_requirement
+from pantry.lockfile.lock_model import parse_lock, split_header
 from pantry.lockfile.util_rules.pex_lock_update import PexLockUpdate, PexLockUpdateRequest
 from pantry.lockfile.util_rules.resolve_lock import (
     ResolveFreshness,
@@ -158,7 +154,7 @@ _CONFLICTING_CONSTRAINT = re.compile(r"The user requested \(constraint\) ([A-Za-
 
 def conflicting_constraints(pip_error: str) -> set[str]:
     """The locked projects whose pins pip says make the resolve impossible."""
-    return {normalize_name(n) for n in _CONFLICTING_CONSTRAINT.findall(pip_error)}
+    return {canonicalize_name(n) for n in _CONFLICTING_CONSTRAINT.findall(pip_error)}
 
 
 # pip's conflict report, lines prefixed `pip: ` by pex: `botocore 1.42.91 depends on
@@ -177,7 +173,7 @@ def demanded_specifiers(pip_error: str) -> dict[str, set[str]]:
     demanded: dict[str, set[str]] = {}
     for name, specifier in _DEPENDS_ON.findall(pip_error):
         specifier = specifier.replace(" and ", ",").replace(" ", "")
-        demanded.setdefault(normalize_name(name), set()).add(specifier)
+        demanded.setdefault(canonicalize_name(name), set()).add(specifier)
     return demanded
 
 
@@ -214,14 +210,14 @@ def dependents_to_release(
                 requirement = _pkg_requirement(text)
             except ValueError:
                 continue  # the merge's check refuses it, with the reason
-            name = normalize_name(requirement.project_name)
+            name = canonicalize_name(requirement.project_name)
             if name not in released or "extra" in str(requirement.marker or ""):
                 continue
             ours = str(requirement.specifier)
             for needed in sorted(demanded.get(name, ())):
                 if not specifiers_overlap(ours, needed):
                     why.setdefault(
-                        normalize_name(project["project_name"]),
+                        canonicalize_name(project["project_name"]),
                         f"{project['project_name']} {project['version']} requires {text!r}, "
                         f"the new requirements {name}{needed}",
                     )
@@ -256,11 +252,7 @@ def merge_lock_bodies(old: str, new: str, moved: frozenset[str] = frozenset()) -
         projects.setdefault(name, project)
     old_resolve["locked_requirements"] = [projects[name] for name in sorted(projects)]
     # Released projects were resolved as requirements only so that they could move.
-    added = {
-        r
-        for r in new_lock["requirements"]
-        if normalize_name(parse_requirement(r).name) not in moved
-    }
+    added = {r for r in new_lock["requirements"] if parse_requirement(r).name not in moved}
     old_lock["requirements"] = sorted({*old_lock["requirements"], *added})
     return json.dumps(old_lock, indent=2, sort_keys=True) + "\n"
 
@@ -272,7 +264,7 @@ def _check_dependents(name: str, version: str, projects) -> None:
                 requirement = PipRequirement.parse(text).as_pkg_resources_requirement()
             except ValueError:  # unreadable: be safe, refuse to move
                 raise LockMergeError(f"cannot read {project['project_name']}'s {text!r}")
-            if normalize_name(requirement.project_name) != name:
+            if canonicalize_name(requirement.project_name) != name:
                 continue
             if version not in requirement:
                 raise DependentBreaksError(

@@ -14,13 +14,8 @@ from typing import Any
 
 from pantry.errors import PantryError
 from pantry.lockfile.diff_table import render_diff
-from pantry.lockfile.lock_model import (
-    LockfileParseError,
-    diff_locks,
-    parse_lock,
-    parse_requirement,
-    split_header,
-)
+from pantry.lockfile.lock_analysis import diff_locks, parse_requirement
+from pantry.lockfile.lock_model import LockfileParseError, parse_lock, split_header
 from pantry.lockfile.util_rules.pex_lock_update import PexLockUpdate, PexLockUpdateRequest
 from pantry.lockfile.util_rules.resolve_lock import (
     ResolveFreshness,
