@@ -31,7 +31,7 @@ from ..rules_file import Rule, load_rules_file
 from ..terraform import find_module_sources, resolve_local_source
 from ..violations import EdgeKind, ParseFailure, Report, Violation
 from .grimp_imports import GrimpImports, scan_with_grimp
-from .request import CheckedPythonFile, CheckRequest, InvalidRequest
+from ..request import CheckedPythonFile, CheckRequest, InvalidRequest
 
 
 @dataclass(frozen=True)
@@ -116,7 +116,7 @@ def find_violations(request: CheckRequest, build_root: str, request_path: str) -
             )
     checked_paths = frozenset(
         (
-            *(f.file.path for f in request.python_files if f.check),
+            *(f.path for f in request.python_files if f.check),
             *(d.build_file for d in request.build_dependencies),
             *request.terraform_files,
         )
@@ -160,11 +160,11 @@ class _PythonChecker:
     ) -> None:
         self.request = request
         self.policy = policy
-        self.index = ModuleIndex(f.file for f in request.python_files)
+        # One PythonFile per entry, so each module name is computed once.
+        self.file = {f: PythonFile(f.path, f.source_root) for f in request.python_files}
+        self.index = ModuleIndex(self.file[f] for f in request.python_files)
         self.sources = {
-            entry.file.path: _read_bytes(
-                build_root, entry.file.path, f"python_files[{i}].path", request_path
-            )
+            entry.path: _read_bytes(build_root, entry.path, f"python_files[{i}].path", request_path)
             for i, entry in enumerate(request.python_files, start=1)
         }
         self.parsed: dict[str, Optional[ast.Module]] = {}
@@ -191,7 +191,7 @@ class _PythonChecker:
 
     def _tree(self, entry: CheckedPythonFile) -> Optional[ast.Module]:
         """The file parsed with `ast`, once; None (a failure if checked) if it does not parse."""
-        path = entry.file.path
+        path = entry.path
         if path not in self.parsed:
             try:
                 self.parsed[path] = parse_python(self.sources[path], path)
@@ -206,7 +206,7 @@ class _PythonChecker:
         roots: dict[str, set[str]] = {}
         unparsable: set[str] = set()
         for entry in self.request.python_files:
-            file = entry.file
+            file = self.file[entry]
             if not _in_package(file):
                 continue
             top = file.module.split(".")[0]
@@ -237,7 +237,7 @@ class _PythonChecker:
         for entry in self.request.python_files:
             if not entry.check:
                 continue
-            file = entry.file
+            file = self.file[entry]
             module = file.module
             if self._grimp_scanned(file):
                 # grimp for static imports between the packages it scanned; ast for the

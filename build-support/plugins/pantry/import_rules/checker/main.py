@@ -11,7 +11,7 @@ from ..baseline import HEADER, Baselined, entries_out_of, read_baseline, render_
 from ..rules_file import InvalidRulesFile
 from ..violations import pluralize
 from .check import check, find_violations
-from .request import CheckRequest, InvalidRequest, load_request
+from ..request import CheckRequest, InvalidRequest
 
 EXIT_OK = 0
 EXIT_VIOLATIONS = 1
@@ -35,7 +35,7 @@ def main(
     )
     args = parser.parse_args(argv)
     try:
-        request = load_request(args.request)
+        request = CheckRequest.load(args.request)
         if request.write_baseline:
             return _write_baseline(request, args.build_root, args.request, stdout)
         report = check(request, args.build_root, args.request)
