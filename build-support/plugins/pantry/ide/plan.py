@@ -104,7 +104,9 @@ def plan_ide(
         reason = "--ide-force" if force else stale_reason(venv.record, venv.facts)
         if reason:
             stamp = files.PlannedWrite(venv_dir / STAMP, venv.record.render(), STAMP)
-            exports.append(VenvExport(venv.tree.resolve, venv.relative_dir, venv_dir, reason, stamp))
+            exports.append(
+                VenvExport(venv.tree.resolve, venv.relative_dir, venv_dir, reason, stamp)
+            )
         major_minor = ".".join(venv.record.python_version.split(".")[:2])
         info = editor_config.Venv(
             venv.tree.resolve, str(venv_dir), major_minor, venv.tree.source_roots
@@ -144,7 +146,9 @@ def plan_ide(
                 settings_file.settings, build_root=root, default=default, venvs=exported
             )
         writes.append(
-            files.PlannedWrite(settings_file.path, editor_config.render(merged), settings_file.label)
+            files.PlannedWrite(
+                settings_file.path, editor_config.render(merged), settings_file.label
+            )
         )
     return IdePlan(tuple(exports), tuple(writes), tuple(summary), default.interpreter)
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from pantry.ide import files
-from pantry.ide.editor_config import PYRIGHT_CONFIG, SettingsFileError, VSCODE_SETTINGS
+from pantry.ide.editor_config import PYRIGHT_CONFIG, VSCODE_SETTINGS, SettingsFileError
 from pantry.ide.layout import ExecutionRoot, Tree
 from pantry.ide.plan import (
     PTH_FILE,
@@ -42,9 +42,7 @@ def venv_input(record: ExportRecord, roots: tuple[str, ...], on_disk: ExportReco
     )
 
 
-def plan(
-    *, default_on_disk=DEFAULT, plugins_on_disk=PLUGINS, settings=(), force=False
-) -> IdePlan:
+def plan(*, default_on_disk=DEFAULT, plugins_on_disk=PLUGINS, settings=(), force=False) -> IdePlan:
     return plan_ide(
         build_root=ROOT,
         venvs=[

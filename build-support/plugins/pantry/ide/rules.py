@@ -45,6 +45,7 @@ from pants.source.source_root import SourceRootsRequest, SourceRootsResult
 from pants.util.dirutil import safe_rmtree
 from pants.util.strutil import path_safe
 
+
 class MissingInterpreterError(PantryError):
     """No interpreter on the search path satisfies a resolve's venv constraints."""
 
@@ -193,7 +194,9 @@ async def ide(
     root = build_root.pathlib_path
     trees = layout.trees(first_party.files, python_setup.default_resolve)
     if not trees:
-        raise IdeError("ide: no first-party Python code (python_sources/python_tests targets) found.")
+        raise IdeError(
+            "ide: no first-party Python code (python_sources/python_tests targets) found."
+        )
     try:
         settings_files = plan.read_settings_files(
             root, pyright=subsystem.pyright, vscode=subsystem.vscode
@@ -210,9 +213,7 @@ async def ide(
                 tree,
                 venv.record,
                 os.path.join(export_dir, venv.export.reldir),
-                plan.venv_facts(
-                    root / export_dir / venv.export.reldir, venv.record.python_version
-                ),
+                plan.venv_facts(root / export_dir / venv.export.reldir, venv.record.python_version),
             )
             for tree, venv in zip(trees, venvs)
         ],

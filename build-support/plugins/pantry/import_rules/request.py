@@ -180,7 +180,9 @@ class CheckRequest:
         """The request in the parsed JSON `data`; `path` names it in errors."""
         request = _Object(data, "", path, ("version", *_keys(cls)))
         if data.get("version") != SCHEMA_VERSION:
-            raise InvalidRequest(path, "version", str(SCHEMA_VERSION), got=repr(data.get("version")))
+            raise InvalidRequest(
+                path, "version", str(SCHEMA_VERSION), got=repr(data.get("version"))
+            )
         return cls(
             rules_file=request.repo_path("rules_file"),
             baseline_file=request.optional_repo_path("baseline_file"),

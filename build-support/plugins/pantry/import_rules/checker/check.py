@@ -27,11 +27,11 @@ from ..cycles import ProjectCycle, ProjectEdge, find_cycles
 from ..modules import ModuleIndex, PythonFile
 from ..policy import Policy
 from ..python_imports import ImportedName, ImportKind, find_imports, parse_python
+from ..request import CheckedPythonFile, CheckRequest, InvalidRequest
 from ..rules_file import Rule, load_rules_file
 from ..terraform import find_module_sources, resolve_local_source
 from ..violations import EdgeKind, ParseFailure, Report, Violation
 from .grimp_imports import GrimpImports, scan_with_grimp
-from ..request import CheckedPythonFile, CheckRequest, InvalidRequest
 
 
 @dataclass(frozen=True)

@@ -8,10 +8,10 @@ import sys
 from typing import Optional, Sequence, TextIO
 
 from ..baseline import HEADER, Baselined, entries_out_of, read_baseline, render_baseline
+from ..request import CheckRequest, InvalidRequest
 from ..rules_file import InvalidRulesFile
 from ..violations import pluralize
 from .check import check, find_violations
-from ..request import CheckRequest, InvalidRequest
 
 EXIT_OK = 0
 EXIT_VIOLATIONS = 1

@@ -138,7 +138,5 @@ def test_changed_interpreter_constraints_are_refused(rule_runner: RuleRunner) ->
         " now needs CPython<3.14,>=3.10 ([python].resolves_to_interpreter_constraints): that is"
         " a new resolve, not an update, so lock-sync changed nothing. Run `",
     ):
-        rule_runner.run_goal_rule(
-            LockSyncGoal, global_args=options, env_inherit={"PATH"}
-        )
+        rule_runner.run_goal_rule(LockSyncGoal, global_args=options, env_inherit={"PATH"})
     assert Path(rule_runner.build_root, LOCK_PATH).read_text() == before
