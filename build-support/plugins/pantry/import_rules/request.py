@@ -13,7 +13,7 @@ import dataclasses
 import json
 import posixpath
 from dataclasses import dataclass
-from typing import Any, Iterable, Optional, TypeVar
+from typing import Any, Iterable, Optional, TypeVar, cast
 
 SCHEMA_VERSION = 1
 
@@ -146,7 +146,7 @@ def _canonical(items: Iterable[T]) -> list[T]:
     """Each item once, in a deterministic order: by its fields, a None after any value."""
     return sorted(
         set(items),
-        key=lambda item: tuple((value is None, value) for value in dataclasses.astuple(item)),
+        key=lambda item: tuple((v is None, v) for v in dataclasses.astuple(cast(Any, item))),
     )
 
 

@@ -91,7 +91,7 @@ def test_not_a_repository(tmp_path: Path) -> None:
         Repository(tmp_path).resolve_base("HEAD", "--base")
     with pytest.raises(GitError) as error:
         Repository(tmp_path).changed_files("HEAD")
-    assert str(error.value).startswith(f"`git diff --name-status --no-renames --relative -z HEAD")
+    assert str(error.value).startswith("`git diff --name-status --no-renames --relative -z HEAD")
     assert (
         f"failed in {tmp_path} (exit code 129): warning: Not a git repository. Use --no-index to"
         " compare two paths outside a working tree usage: git diff --no-index [<options>]"
