@@ -8,9 +8,10 @@ puts them into the tool's PEX next to grimp:
     pex = PexRequest(..., main=EntryPoint(CHECKER_MAIN), sources=sources)
     VenvPexProcess(pex, argv=checker_args(REQUEST_FILE), input_digest=repo files + request)
 
-and writes the request with `request.CheckRequest(...).render()`. (`checker_argv` is the
-same as a plain interpreter command line.) Only the standard library, grimp and (on
-Python < 3.11) tomli must be importable. `shipping_test` runs the shipped copy the way the glue does.
+and writes the request with `request.CheckRequest(...).render()`. (`checker_argv` is
+the same as a plain interpreter command line.) Only the standard library, grimp and (on
+Python < 3.11) tomli must be importable. `shipping_test` runs the shipped copy the way the
+glue does.
 """
 
 from __future__ import annotations

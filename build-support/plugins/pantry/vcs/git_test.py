@@ -2,39 +2,22 @@
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
 import pytest
 from pantry.vcs.git import Base, FileChanges, GitError, Repository
+from pantry_testing import fixture_repo
 
 
 def git(root: Path, *args: str) -> str:
-    return subprocess.run(
-        [
-            "git",
-            "-c",
-            "user.name=Pantry Test",
-            "-c",
-            "user.email=test@pantry.invalid",
-            "-c",
-            "init.defaultBranch=main",
-            "-c",
-            "commit.gpgsign=false",
-            *args,
-        ],
-        cwd=root,
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout.strip()
+    return fixture_repo.git(root, *args).strip()
 
 
 @pytest.fixture
 def repo(tmp_path: Path) -> Path:
     root = tmp_path / "repo"
     root.mkdir()
-    git(root, "init", "-q")
+    git(root, "init", "-q", "-b", "main")
     (root / "a.txt").write_text("one\n")
     (root / "gone.txt").write_text("bye\n")
     (root / "dir").mkdir()
