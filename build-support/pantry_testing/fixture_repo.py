@@ -17,7 +17,7 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator, Mapping
+from typing import Iterator, Mapping, Sequence
 
 # What the nested launcher and Pants read from the environment, passed on when set: the
 # launcher's and Pants' caches (so a nested run is warm), pyenv's interpreters, index proxy.
@@ -58,6 +58,15 @@ def git(repo: Path, *args: str) -> str:
         capture_output=True,
         text=True,
     ).stdout
+
+
+def commit_fixture(repo: Path, ignored: Sequence[str]) -> None:
+    """Make `repo` a git repository on branch main with everything but `ignored` (.gitignore
+    patterns: the nested Pants' state, outputs) committed once, as `affected` and coverage need."""
+    (repo / ".gitignore").write_text("".join(f"{pattern}\n" for pattern in ignored))
+    git(repo, "init", "-q", "-b", "main")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "fixture")
 
 
 def copy_into(repo: Path, source: str | Path, destination: str | None = None) -> None:

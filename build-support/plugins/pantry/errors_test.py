@@ -13,11 +13,13 @@ from pathlib import Path
 
 import pytest
 from pantry.import_rules.shipping import CHECKER_MODULES
-from pantry.oci.rules import TOOL_MODULES
+from pantry.oci.shipping import tool_files
 
 PANTRY = Path(__file__).parent
 RULE_DECORATORS = {"rule", "goal_rule", "_uncacheable_rule"}
-SHIPPED = {f"import_rules/{m}" for m in CHECKER_MODULES} | {f"oci/{m}" for m in TOOL_MODULES}
+SHIPPED = {f"import_rules/{m}" for m in CHECKER_MODULES} | {
+    path.removeprefix("pantry/") for path, _ in tool_files()
+}
 MODULES = sorted(
     path.relative_to(PANTRY).as_posix()
     for path in PANTRY.rglob("*.py")

@@ -16,6 +16,7 @@ from typing import Iterator
 import pytest
 from pantry_testing.fixture_repo import (
     FixturePants,
+    commit_fixture,
     copy_into,
     git,
     install_launcher,
@@ -94,10 +95,7 @@ def repo() -> Path:
         "3rdparty/python/default.lock",
     ]:
         copy_into(repo, source)
-    (repo / ".gitignore").write_text("/.pantry/\n/.pids/\n/.pants.d/\n__pycache__/\n")
-    git(repo, "init", "-q", "-b", "main")
-    git(repo, "add", "-A")
-    git(repo, "commit", "-qm", "fixture")
+    commit_fixture(repo, ("/.pantry/", "/.pids/", "/.pants.d/", "__pycache__/"))
     return repo
 
 

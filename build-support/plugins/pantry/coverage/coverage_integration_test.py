@@ -21,6 +21,7 @@ from typing import Iterator
 import pytest
 from pantry_testing.fixture_repo import (
     FixturePants,
+    commit_fixture,
     copy_into,
     git,
     install_launcher,
@@ -103,10 +104,7 @@ def repo() -> Path:
         copy_into(repo, source)
     for source in Path("build-support/plugins/pantry/coverage").glob("*.py"):
         copy_into(repo, source)
-    (repo / ".gitignore").write_text("/.pantry/\n/.pids/\n/.pants.d/\n/dist/\n__pycache__/\n")
-    git(repo, "init", "-q", "-b", "main")
-    git(repo, "add", "-A")
-    git(repo, "commit", "-qm", "fixture")
+    commit_fixture(repo, ("/.pantry/", "/.pids/", "/.pants.d/", "/dist/", "__pycache__/"))
     return repo
 
 

@@ -15,8 +15,10 @@ import json
 from dataclasses import dataclass
 from typing import Iterable, Mapping, Optional, Sequence
 
+from pantry.errors import PantryError
 
-class CoverageFloorError(Exception):
+
+class CoverageFloorError(PantryError):
     """Bad coverage-floor configuration; the message says where, what and how to fix it."""
 
 

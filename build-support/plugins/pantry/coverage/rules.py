@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pantry.coverage import floors
 from pantry.coverage.subsystem import CoverageFloors
 from pantry.coverage.target_types import PythonTestCoverageFloorField
+from pantry.errors import PantryError
 from pants.backend.python.goals.coverage_py import (
     CoverageConfig,
     CoverageSetup,
@@ -75,7 +76,7 @@ class PantryCoverageDataCollection(CoverageDataCollection[PytestCoverageData]):
     element_type = PytestCoverageData
 
 
-class CoverageFloorsError(Exception):
+class CoverageFloorsError(PantryError):
     """Configuration the floors cannot be judged with (disagreeing floors, no data)."""
 
 
@@ -229,7 +230,10 @@ async def judge_coverage_floors(
     )
     prefixed = await MultiGet(Get(Digest, AddPrefix(d, f"data/{index[d]}")) for d in digests)
     script = pkgutil.get_data("pantry.coverage", "analyze.py")
-    assert script is not None
+    if script is None:  # a plugin installed without its data file
+        raise CoverageFloorsError(
+            "pantry.coverage cannot read its analyze.py; reinstall the plugin"
+        )
     inputs = await Get(
         Digest,
         CreateDigest(

@@ -10,8 +10,11 @@ state first (nothing may be written), then the real export, pyright, the interpr
 idempotence and re-export.
 
 pyright comes from the npm registry, pinned by version and sha512 integrity in a package
-lock that `npm ci` checks (node and npm are README prerequisites). It is installed once per
-lock under the user's cache (~/.cache/pantry/pyright-<version>-<lock hash>).
+lock (pyright/package-lock.json) that `npm ci` checks (node and npm are README prerequisites).
+With $PANTRY_INDEX_URL set (offline builds) the lock handed to npm names the internal index's
+blobs (`/blobs/sha512/<hex>`, filled by `./pants index-mirror`) as every tarball's `resolved`
+URL, so npm contacts no registry. It is installed once per lock under the user's cache
+(~/.cache/pantry/pyright-<version>-<lock hash>).
 """
 
 from __future__ import annotations
@@ -36,45 +39,13 @@ from pantry_testing.fixture_repo import (
     pantsd_session,
     sandbox_tempdir,
 )
+from pantry_testing.npm_lock import offline_npm_lock
 
-PYRIGHT_VERSION = "1.1.414"
-# `npm install --package-lock-only pyright@VERSION`: npm ci refuses a tarball that does not
-# match these integrity hashes. fsevents is pyright's optional dependency on macOS only.
-PYRIGHT_PACKAGE = {
-    "name": "pantry-pyright",
-    "version": "0.0.0",
-    "private": True,
-    "dependencies": {"pyright": PYRIGHT_VERSION},
-}
-PYRIGHT_LOCK = {
-    "name": "pantry-pyright",
-    "version": "0.0.0",
-    "lockfileVersion": 3,
-    "requires": True,
-    "packages": {
-        "": {
-            "name": "pantry-pyright",
-            "version": "0.0.0",
-            "dependencies": {"pyright": PYRIGHT_VERSION},
-        },
-        "node_modules/fsevents": {
-            "version": "2.3.3",
-            "integrity": "sha512-5xoDfX+fL7faATnagmWPpbFtwh/R77WmMMqqHGS65C3vvB0YHrgF+B1YmZ3441tMj5n63k0212XNoJwzlhffQw==",  # noqa: E501
-            "license": "MIT",
-            "optional": True,
-            "os": ["darwin"],
-            "engines": {"node": "^8.16.0 || ^10.6.0 || >=11.0.0"},
-        },
-        "node_modules/pyright": {
-            "version": PYRIGHT_VERSION,
-            "integrity": "sha512-FPZZb51jepDX4eP7TEYDeNFtmE3WgwkkEcJpvH3/QmUSsj0EAy3LXu+xB4T/FWDejtsXlCfFr/rbWFjwuwuXww==",  # noqa: E501
-            "license": "MIT",
-            "bin": {"pyright": "index.js", "pyright-langserver": "langserver.index.js"},
-            "engines": {"node": ">=14.0.0"},
-            "optionalDependencies": {"fsevents": "~2.3.3"},
-        },
-    },
-}
+# `npm install --package-lock-only pyright@VERSION` in pyright/: npm ci refuses a tarball that
+# does not match the lock's sha512 integrity hashes. fsevents is pyright's optional dependency
+# on macOS only. `./pants index-mirror` mirrors the same tarballs (its `npm_locks`).
+PYRIGHT_DIR = Path(__file__).parent / "pyright"
+PYRIGHT_VERSION = json.loads((PYRIGHT_DIR / "package.json").read_text())["dependencies"]["pyright"]
 UNRESOLVED = {"reportMissingImports", "reportMissingModuleSource"}
 CHECKED_TREES = ("services", "libs", "build-support/plugins")
 DEFAULT_VENVS = "dist/export/python/virtualenvs/python-default"
@@ -264,14 +235,20 @@ SYSTEM_CA_BUNDLE = "/etc/ssl/certs/ca-certificates.crt"
 
 @pytest.fixture(scope="module")
 def pyright() -> Path:
-    """pyright from the npm registry, checked against PYRIGHT_LOCK, installed once per lock."""
+    """pyright from the npm registry (or, with $PANTRY_INDEX_URL, from the internal index's
+    blobs), checked against pyright/package-lock.json, installed once per lock."""
     npm = shutil.which("npm", path=launcher_env()["PATH"])
     if not npm:
         pytest.fail(
             "npm is not on PATH: the editor test type-checks with pyright, which needs node and "
             "npm (a README prerequisite). Install them (e.g. `apt-get install nodejs npm`)."
         )
-    lock_text = json.dumps(PYRIGHT_LOCK, indent=2) + "\n"
+    lock_text = (PYRIGHT_DIR / "package-lock.json").read_text()
+    index_url = launcher_env().get("PANTRY_INDEX_URL")
+    if index_url:
+        # Offline: every tarball from the index's blobs (`./pants index-mirror` put them there),
+        # still checked against its integrity; no registry is contacted.
+        lock_text = offline_npm_lock(lock_text, index_url)
     name = f"pyright-{PYRIGHT_VERSION}-{hashlib.sha256(lock_text.encode()).hexdigest()[:12]}"
     root = cache_dir() / name
     executable = root / "node_modules" / ".bin" / "pyright"
@@ -280,7 +257,7 @@ def pyright() -> Path:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if not executable.exists():
             staging = Path(tempfile.mkdtemp(dir=root.parent, prefix=f".{name}."))
-            (staging / "package.json").write_text(json.dumps(PYRIGHT_PACKAGE, indent=2) + "\n")
+            shutil.copyfile(PYRIGHT_DIR / "package.json", staging / "package.json")
             (staging / "package-lock.json").write_text(lock_text)
             # TLS trust from the system bundle (as pants.toml's ca_certs_path), not from
             # whatever npm configuration the host's HOME happens to hold.

@@ -105,6 +105,20 @@ FILES: Mapping[str, str] = {
     # Plugins are in no tree, but still may not import a service.
     "build-support/plugins/toolbox/__init__.py": "",
     "build-support/plugins/toolbox/peek.py": "from index import app\n",  # 1 rule 1
+    # A pure plugin module may not import Pants (rule engine-free); glue and tests may.
+    "build-support/plugins/pantry/__init__.py": "",
+    "build-support/plugins/pantry/toy/__init__.py": "",
+    "build-support/plugins/pantry/toy/logic.py": (
+        "import json\n"
+        "\n"
+        "\n"
+        "def digest():\n"
+        "    from pants.engine.fs import Digest\n"  # 5 rule engine-free, inside a function
+    ),
+    "build-support/plugins/pantry/toy/rules.py": (
+        "from pantry.toy import logic\nfrom pants.engine.rules import rule\n"  # glue: allowed
+    ),
+    "build-support/plugins/pantry/toy/logic_test.py": "from pants.testutil import rule_runner\n",
     # Top-level infra: composes services' infra.
     "infra/main.tf": (
         'module "index" {\n'

@@ -4,6 +4,10 @@ Each tree is protected by exactly one rule, which lists who may import it. An ed
 forbidden when the imported path is in a tree and the importer is none of the rule's
 `may-be-imported-by` entries: the importer's tree, `"itself"` (same project) or `"*"`.
 Edges into paths that belong to no tree are never forbidden.
+
+`[[banned-imports]]` tables are about what a file imports rather than where the imported
+module lives: `bans_for` says which of them cover a file, and each ban says which imported
+names it forbids (e.g. `pants` in a pure plugin module).
 """
 
 from __future__ import annotations
@@ -11,7 +15,7 @@ from __future__ import annotations
 from typing import Optional
 
 from .classify import Classifier, Location
-from .rules_file import EVERYTHING, ITSELF, Rule, RuleSet
+from .rules_file import EVERYTHING, ITSELF, BannedImports, Rule, RuleSet
 
 
 class Policy:
@@ -39,3 +43,7 @@ class Policy:
         if importer.tree is not None and importer.tree in allowed:
             return None
         return rule
+
+    def bans_for(self, path: str) -> tuple[BannedImports, ...]:
+        """The `[[banned-imports]]` tables that cover the file at `path`."""
+        return tuple(ban for ban in self.rule_set.banned_imports if ban.applies_to(path))

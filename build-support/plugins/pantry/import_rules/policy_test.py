@@ -122,3 +122,10 @@ def test_itself_needs_a_project_and_a_named_tree_allows_any_of_its_projects() ->
     assert check("apps/x/m.py", "core/y/n.py") is None
     # "itself" is not implied: core may not import core unless the rule says so.
     assert check("core/y/m.py", "core/y/n.py") == "c"
+
+
+def test_bans_cover_files_by_pattern(policy: Policy) -> None:
+    pure = "build-support/plugins/pantry/oci/layout.py"
+    assert [ban.id for ban in policy.bans_for(pure)] == ["engine-free"]
+    assert policy.bans_for("build-support/plugins/pantry/oci/register.py") == ()
+    assert policy.bans_for("services/index/src/index/app.py") == ()

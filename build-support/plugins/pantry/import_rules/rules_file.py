@@ -11,6 +11,13 @@ The file has two parts:
     tree = "service"                # the tree this rule protects
     may-be-imported-by = ["itself"] # tree names, "itself" (same project) or "*"
 
+    [[banned-imports]]              # optional: modules some files may not import
+    id = "engine-free"
+    text = "a pure plugin module may not import Pants"
+    modules = ["pants"]             # a name bans it and its submodules
+    files = ["build-support/plugins/pantry/**"]
+    except = ["**/rules.py"]        # file patterns: `*` within a segment, `**` any segments
+
 A path belongs to the tree whose pattern matches most of its leading segments; the
 directory matched up to the pattern's last `*` (or the whole pattern if it has none) is
 the path's *project*, so `services/*/infra` puts `services/index/infra/main.tf` in the
@@ -23,6 +30,8 @@ was expected and what was found.
 
 from __future__ import annotations
 
+import fnmatch
+import re
 import sys
 from dataclasses import dataclass
 from typing import Any, Mapping
@@ -36,8 +45,11 @@ ITSELF = "itself"
 EVERYTHING = "*"
 WILDCARD = "*"
 
-_TOP_LEVEL_KEYS = ("trees", "rules")
+_TOP_LEVEL_KEYS = ("trees", "rules", "banned-imports")
 _RULE_KEYS = ("id", "text", "tree", "may-be-imported-by")
+_BAN_KEYS = ("id", "text", "modules", "files", "except")
+_MODULE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
+ANY_SEGMENTS = "**"
 
 
 class InvalidRulesFile(Exception):
@@ -72,12 +84,52 @@ class Rule:
 
 
 @dataclass(frozen=True)
+class BannedImports:
+    """Modules that the files matching `files` but not `except` may not import."""
+
+    id: str
+    text: str
+    modules: tuple[str, ...]
+    files: tuple[str, ...]
+    except_files: tuple[str, ...] = ()
+
+    def applies_to(self, path: str) -> bool:
+        """Whether the file at `path` (relative to the repository root) is under this ban."""
+        return any(file_pattern_matches(p, path) for p in self.files) and not any(
+            file_pattern_matches(p, path) for p in self.except_files
+        )
+
+    def bans(self, module: str) -> bool:
+        """Whether importing `module` is banned: it is a banned module or inside one."""
+        return any(module == m or module.startswith(f"{m}.") for m in self.modules)
+
+
+def file_pattern_matches(pattern: str, path: str) -> bool:
+    """`**` matches any number of segments (also none); other segments match as in fnmatch,
+    within one segment: `build-support/**/rules.py`, `**/*_test.py`."""
+    return _segments_match(tuple(pattern.split("/")), tuple(path.split("/")))
+
+
+def _segments_match(pattern: tuple[str, ...], path: tuple[str, ...]) -> bool:
+    if not pattern:
+        return not path
+    if pattern[0] == ANY_SEGMENTS:
+        return any(_segments_match(pattern[1:], path[i:]) for i in range(len(path) + 1))
+    return (
+        bool(path)
+        and fnmatch.fnmatchcase(path[0], pattern[0])
+        and _segments_match(pattern[1:], path[1:])
+    )
+
+
+@dataclass(frozen=True)
 class RuleSet:
     """The validated contents of a rules file."""
 
     path: str
     trees: tuple[Tree, ...]
     rules: tuple[Rule, ...]
+    banned_imports: tuple[BannedImports, ...] = ()
 
     def rule_for(self, tree: str) -> Rule:
         for rule in self.rules:
@@ -116,7 +168,10 @@ def parse_rules(text: str, path: str) -> RuleSet:
     _reject_unknown_keys(path, "", data, _TOP_LEVEL_KEYS)
     trees = _parse_trees(path, data)
     rules = _parse_rules(path, data, trees)
-    return RuleSet(path=path, trees=trees, rules=rules)
+    banned = _parse_banned_imports(
+        path, data, {rule.id: f"rules[{n}]" for n, rule in enumerate(rules, start=1)}
+    )
+    return RuleSet(path=path, trees=trees, rules=rules, banned_imports=banned)
 
 
 def _parse_trees(path: str, data: Mapping[str, Any]) -> tuple[Tree, ...]:
@@ -229,20 +284,9 @@ def _parse_rule(path: str, key: str, entry: Any, tree_names: tuple[str, ...]) ->
         raise InvalidRulesFile(path, key, "a [[rules]] table", got=repr(entry))
     _reject_unknown_keys(path, key, entry, _RULE_KEYS)
 
-    rule_id = entry.get("id")
-    if isinstance(rule_id, bool) or not isinstance(rule_id, (int, str)) or rule_id == "":
-        raise InvalidRulesFile(
-            path, f"{key}.id", "a rule number or non-empty string, e.g. id = 1", got=repr(rule_id)
-        )
-
-    text = entry.get("text")
-    if not isinstance(text, str) or not text.strip():
-        raise InvalidRulesFile(
-            path,
-            f"{key}.text",
-            'the rule in words, e.g. text = "nothing may import a service other than itself"',
-            got=repr(text),
-        )
+    rule_id, text = _id_and_text(
+        path, key, entry, "1", "nothing may import a service other than itself"
+    )
 
     tree = entry.get("tree")
     if tree not in tree_names:
@@ -268,7 +312,112 @@ def _parse_rule(path: str, key: str, entry: Any, tree_names: tuple[str, ...]) ->
             raise InvalidRulesFile(
                 path, f"{importers_key}[{i}]", f"one of: {choices}", got=repr(importer)
             )
-    return Rule(id=str(rule_id), text=text.strip(), tree=tree, may_be_imported_by=tuple(importers))
+    return Rule(id=rule_id, text=text, tree=tree, may_be_imported_by=tuple(importers))
+
+
+def _parse_banned_imports(
+    path: str, data: Mapping[str, Any], key_of_id: Mapping[str, str]
+) -> tuple[BannedImports, ...]:
+    entries = data.get("banned-imports", [])
+    if not isinstance(entries, list):
+        raise InvalidRulesFile(
+            path, "banned-imports", "an array of [[banned-imports]] tables", got=repr(entries)
+        )
+    key_of_id = dict(key_of_id)
+    bans = []
+    for n, entry in enumerate(entries, start=1):
+        key = f"banned-imports[{n}]"
+        if not isinstance(entry, dict):
+            raise InvalidRulesFile(path, key, "a [[banned-imports]] table", got=repr(entry))
+        _reject_unknown_keys(path, key, entry, _BAN_KEYS)
+        ban_id, text = _id_and_text(
+            path, key, entry, '"engine-free"', "a pure plugin module may not import Pants"
+        )
+        if ban_id in key_of_id:
+            raise InvalidRulesFile(
+                path,
+                f"{key}.id",
+                f"an id no other rule has ({key_of_id[ban_id]} has it)",
+                got=repr(ban_id),
+            )
+        key_of_id[ban_id] = key
+        modules = _string_list(path, f"{key}.modules", entry.get("modules"), 'e.g. ["pants"]')
+        for i, module in enumerate(modules, start=1):
+            if not _MODULE_NAME.match(module):
+                raise InvalidRulesFile(
+                    path,
+                    f"{key}.modules[{i}]",
+                    "a dotted module name, e.g. 'pants'",
+                    got=repr(module),
+                )
+        files = _string_list(
+            path, f"{key}.files", entry.get("files"), 'e.g. ["build-support/plugins/pantry/**"]'
+        )
+        except_files = _string_list(
+            path, f"{key}.except", entry.get("except", []), 'e.g. ["**/rules.py"]', empty=True
+        )
+        for name, patterns in (("files", files), ("except", except_files)):
+            for i, pattern in enumerate(patterns, start=1):
+                _check_file_pattern(path, f"{key}.{name}[{i}]", pattern)
+        bans.append(
+            BannedImports(
+                id=ban_id,
+                text=text,
+                modules=modules,
+                files=files,
+                except_files=except_files,
+            )
+        )
+    return tuple(bans)
+
+
+def _id_and_text(
+    path: str, key: str, entry: Mapping[str, Any], id_example: str, text_example: str
+) -> tuple[str, str]:
+    """The `id` and `text` of a `[[rules]]` or `[[banned-imports]]` table, validated."""
+    rule_id = entry.get("id")
+    if isinstance(rule_id, bool) or not isinstance(rule_id, (int, str)) or rule_id == "":
+        raise InvalidRulesFile(
+            path,
+            f"{key}.id",
+            f"a rule number or non-empty string, e.g. id = {id_example}",
+            got=repr(rule_id),
+        )
+    text = entry.get("text")
+    if not isinstance(text, str) or not text.strip():
+        raise InvalidRulesFile(
+            path,
+            f"{key}.text",
+            f'the rule in words, e.g. text = "{text_example}"',
+            got=repr(text),
+        )
+    return str(rule_id), text.strip()
+
+
+def _string_list(
+    path: str, key: str, value: Any, example: str, empty: bool = False
+) -> tuple[str, ...]:
+    if (
+        not isinstance(value, list)
+        or not (value or empty)
+        or not all(isinstance(v, str) and v for v in value)
+    ):
+        kind = "a list" if empty else "a non-empty list"
+        raise InvalidRulesFile(
+            path, key, f"{kind} of non-empty strings, {example}", got=repr(value)
+        )
+    return tuple(value)
+
+
+def _check_file_pattern(path: str, key: str, pattern: str) -> None:
+    segments = pattern.split("/")
+    if any(segment in ("", ".", "..") for segment in segments):
+        raise InvalidRulesFile(
+            path,
+            key,
+            'a relative file pattern, e.g. "build-support/plugins/pantry/**/*_test.py"',
+            got=repr(pattern),
+        )
 
 
 def _require(path: str, key: str, data: Mapping[str, Any], kind: type, expected: str) -> Any:

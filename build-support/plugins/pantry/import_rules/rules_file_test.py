@@ -4,9 +4,11 @@ from pathlib import Path
 
 import pytest
 from pantry.import_rules.rules_file import (
+    BannedImports,
     InvalidRulesFile,
     Rule,
     Tree,
+    file_pattern_matches,
     load_rules_file,
     parse_rules,
 )
@@ -76,11 +78,13 @@ def _replace(old: str, new: str) -> str:
     [
         (
             "extra = 1\n" + VALID,
-            "r.toml: extra: expected only the keys trees, rules, got unknown key 'extra'.",
+            "r.toml: extra: expected only the keys trees, rules, banned-imports, "
+            "got unknown key 'extra'.",
         ),
         (
             VALID.replace("[trees]", "[woods]"),
-            "r.toml: woods: expected only the keys trees, rules, got unknown key 'woods'.",
+            "r.toml: woods: expected only the keys trees, rules, banned-imports, "
+            "got unknown key 'woods'.",
         ),
         (
             "trees = 3\n",
@@ -217,3 +221,114 @@ def test_exception_carries_its_parts() -> None:
     with pytest.raises(InvalidRulesFile) as e:
         parse_rules(_replace('tree = "infra"', "tree = 3"), "r.toml")
     assert (e.value.path, e.value.key, e.value.got) == ("r.toml", "rules[2].tree", "3")
+
+
+BAN = """
+[[banned-imports]]
+id = "engine-free"
+text = "no Pants here"
+modules = ["pants", "grimp.adaptors"]
+files = ["plugins/**"]
+except = ["**/rules.py", "plugins/x/*_glue.py"]
+"""
+
+
+def test_parse_banned_imports() -> None:
+    (ban,) = parse_rules(VALID + BAN, "r.toml").banned_imports
+    assert ban == BannedImports(
+        id="engine-free",
+        text="no Pants here",
+        modules=("pants", "grimp.adaptors"),
+        files=("plugins/**",),
+        except_files=("**/rules.py", "plugins/x/*_glue.py"),
+    )
+    assert [
+        ban.bans(m) for m in ("pants", "pants.engine.fs", "pantsx", "grimp", "grimp.adaptors.x")
+    ] == [
+        True,
+        True,
+        False,
+        False,
+        True,
+    ]
+    assert [
+        ban.applies_to(p)
+        for p in (
+            "plugins/a.py",
+            "plugins/x/y/z.py",
+            "plugins/x/rules.py",
+            "plugins/x/y/rules.py",
+            "plugins/x/a_glue.py",
+            "plugins/x/y/a_glue.py",
+            "services/a.py",
+        )
+    ] == [True, True, False, False, False, True, False]
+    assert parse_rules(VALID, "r.toml").banned_imports == ()
+
+
+@pytest.mark.parametrize(
+    "pattern, path, matches",
+    [
+        ("**", "a/b.py", True),
+        ("a/**/b.py", "a/b.py", True),
+        ("a/**/b.py", "a/x/y/b.py", True),
+        ("a/*.py", "a/x/b.py", False),
+        ("**/goals/**", "p/oci/goals/publish.py", True),
+        ("**/goals/**", "p/oci/goals.py", False),
+    ],
+)
+def test_file_patterns(pattern: str, path: str, matches: bool) -> None:
+    assert file_pattern_matches(pattern, path) is matches
+
+
+@pytest.mark.parametrize(
+    "ban, message",
+    [
+        (
+            BAN.replace('id = "engine-free"', "id = 1"),
+            "r.toml: banned-imports[1].id: expected an id no other rule has (rules[1] has it), "
+            "got '1'.",
+        ),
+        (
+            BAN.replace('modules = ["pants", "grimp.adaptors"]', 'modules = ["pants/engine"]'),
+            "r.toml: banned-imports[1].modules[1]: expected a dotted module name, e.g. 'pants', "
+            "got 'pants/engine'.",
+        ),
+        (
+            BAN.replace('files = ["plugins/**"]', "files = []"),
+            "r.toml: banned-imports[1].files: expected a non-empty list of non-empty strings, "
+            'e.g. ["build-support/plugins/pantry/**"], got [].',
+        ),
+        (
+            BAN.replace('"**/rules.py"', '"../rules.py"'),
+            "r.toml: banned-imports[1].except[1]: expected a relative file pattern, e.g. "
+            "\"build-support/plugins/pantry/**/*_test.py\", got '../rules.py'.",
+        ),
+        (
+            BAN.replace('text = "no Pants here"', 'text = "no Pants here"\nwhy = 1'),
+            "r.toml: banned-imports[1].why: expected only the keys id, text, modules, files, "
+            "except, got unknown key 'why'.",
+        ),
+        (
+            'banned-imports = "pants"\n' + VALID,
+            "r.toml: banned-imports: expected an array of [[banned-imports]] tables, "
+            "got 'pants'.",
+        ),
+    ],
+)
+def test_invalid_banned_imports(ban: str, message: str) -> None:
+    with pytest.raises(InvalidRulesFile) as e:
+        parse_rules(VALID + ban if ban.startswith("\n") else ban, "r.toml")
+    assert str(e.value) == message
+
+
+def test_the_repository_bans_pants_from_pure_plugin_modules() -> None:
+    (ban,) = load_rules_file(str(RULES_FILE)).banned_imports
+    assert (ban.id, ban.modules) == ("engine-free", ("pants",))
+    pantry = "build-support/plugins/pantry"
+    assert ban.applies_to(f"{pantry}/oci/layout.py")
+    assert ban.applies_to(f"{pantry}/errors.py")
+    assert not ban.applies_to(f"{pantry}/oci/goals/publish.py")
+    assert not ban.applies_to(f"{pantry}/oci/util_rules/oci_tool.py")
+    assert not ban.applies_to(f"{pantry}/oci/layout_test.py")
+    assert not ban.applies_to("services/index/src/index/app.py")

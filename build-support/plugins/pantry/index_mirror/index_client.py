@@ -20,18 +20,19 @@ import urllib.request
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Callable, Iterable, Iterator
 from urllib.parse import urljoin, urlparse
 
 from packaging.utils import canonicalize_name  # pants: no-infer-dep
+from pantry.errors import PantryError
 from pantry.index_mirror.pins import HashPinned, Pin
 
 SIMPLE_JSON = "application/vnd.pypi.simple.v1+json"
 TIMEOUT = 120.0
 
 
-class MirrorError(Exception):
-    """A failure that stops the whole mirror (the index is unusable)."""
+class MirrorError(PantryError):
+    """A failure that stops the whole mirror (bad input, or the index is unusable)."""
 
 
 class IndexUnreachable(MirrorError):
@@ -42,7 +43,7 @@ class IndexAuthError(MirrorError):
     pass
 
 
-class ArtifactError(Exception):
+class ArtifactError(PantryError):
     """A failure of one artifact; the mirror goes on and counts it as failed."""
 
 
@@ -93,30 +94,44 @@ class Http:
         return urllib.request.urlopen(request, timeout=self.timeout, context=self._context())
 
 
-def _describe(error: BaseException) -> str:
+def describe(error: BaseException) -> str:
     reason = getattr(error, "reason", None)
     return str(reason if reason is not None else error)
+
+
+def read_from_index(
+    http: Http, request: urllib.request.Request, where: str, hint: str
+) -> bytes | None:
+    """The body of a request to the destination index, or None if it answers 404.
+
+    Another HTTP error stops the mirror with `hint`; so does an index that cannot be reached
+    (`where` is the URL named then).
+    """
+    try:
+        with http.open(request) as response:
+            return response.read()
+    except urllib.error.HTTPError as error:
+        if error.code == 404:
+            return None
+        raise MirrorError(
+            f"{request.full_url}: the index answered HTTP {error.code} {error.reason}; {hint}."
+        ) from None
+    except (urllib.error.URLError, OSError) as error:
+        raise IndexUnreachable(
+            f"cannot reach the index at {where} ({describe(error)}); check the URL and "
+            "that the index is running (`./pants run services/index -- --port 8080 ...`)."
+        ) from None
 
 
 def project_files(http: Http, simple_url: str, project: str) -> dict[str, str | None]:
     """{filename: sha256 or None} that the index lists for `project` ({} when it has none)."""
     url = urljoin(simple_url, f"{canonicalize_name(project)}/")
     request = urllib.request.Request(url, headers={"Accept": SIMPLE_JSON})
+    body = read_from_index(http, request, simple_url, "check that it is a PEP 691 simple index")
+    if body is None:
+        return {}
     try:
-        with http.open(request) as response:
-            page = json.loads(response.read().decode("utf-8"))
-    except urllib.error.HTTPError as error:
-        if error.code == 404:
-            return {}
-        raise MirrorError(
-            f"{url}: the index answered HTTP {error.code} {error.reason}; check that it is a "
-            "PEP 691 simple index."
-        ) from None
-    except (urllib.error.URLError, OSError) as error:
-        raise IndexUnreachable(
-            f"cannot reach the index at {simple_url} ({_describe(error)}); check the URL and "
-            "that the index is running (`./pants run services/index -- --port 8080 ...`)."
-        ) from None
+        page = json.loads(body.decode("utf-8"))
     except ValueError:
         raise MirrorError(
             f"{url}: not a PEP 691 JSON page (the index must answer Accept: {SIMPLE_JSON})."
@@ -137,7 +152,7 @@ def locate(http: Http, simple_url: str, pinned: HashPinned) -> tuple[Pin, ...]:
     except (urllib.error.URLError, OSError, ValueError) as error:
         raise ArtifactError(
             f"{pinned.source}: cannot read {url} to find the files of {pinned.project} "
-            f"{pinned.version} ({_describe(error)}); check `--from` ([python-repos].indexes)."
+            f"{pinned.version} ({describe(error)}); check `--from` ([python-repos].indexes)."
         ) from None
     found = []
     for entry in page.get("files", []):
@@ -187,7 +202,7 @@ def fetch(http: Http, pin: Pin, cache: Path) -> Path:
             except (urllib.error.URLError, OSError) as error:
                 raise ArtifactError(
                     f"{pin.filename} ({pin.source}): download from {pin.url} failed "
-                    f"({_describe(error)})."
+                    f"({describe(error)})."
                 ) from None
         actual = sha256_of(partial)
         if actual != pin.sha256:
@@ -218,12 +233,63 @@ def _multipart(
 
     def chunks() -> Iterator[bytes]:
         yield head
-        with path.open("rb") as stream:
-            yield from iter(lambda: stream.read(1 << 20), b"")
+        yield from file_chunks(path)
         yield tail
 
     length = len(head) + path.stat().st_size + len(tail)
     return f"multipart/form-data; boundary={boundary}", length, chunks()
+
+
+def file_chunks(path: Path) -> Iterator[bytes]:
+    with path.open("rb") as stream:
+        yield from iter(lambda: stream.read(1 << 20), b"")
+
+
+def send_upload(
+    http: Http,
+    url: str,
+    method: str,
+    body: tuple[str, int, Iterable[bytes]],
+    token: str,
+    filename: str,
+) -> int | None:
+    """Send one upload (`body`: content type, length, chunks) with the token as user
+    `__token__`'s password; the HTTP status, or None if the index had the file already (409).
+
+    A refused token or an unreachable index stops the mirror; another refusal fails the file.
+    """
+    content_type, length, chunks = body
+    credentials = base64.b64encode(f"__token__:{token}".encode()).decode()
+    request = urllib.request.Request(
+        url,
+        data=chunks,
+        method=method,
+        headers={
+            "Content-Type": content_type,
+            "Content-Length": str(length),
+            "Authorization": f"Basic {credentials}",
+        },
+    )
+    try:
+        with http.open(request) as response:
+            return int(response.status)
+    except urllib.error.HTTPError as error:
+        if error.code == 409:
+            return None
+        if error.code in (401, 403):
+            raise IndexAuthError(
+                f"{url} refused the upload token (HTTP {error.code} {error.reason}); "
+                "check [index-mirror].token_file or $PANTRY_INDEX_TOKEN against the index's "
+                "--upload-token-file."
+            ) from None
+        raise ArtifactError(
+            f"{filename}: the index refused it (HTTP {error.code} {error.reason})."
+        ) from None
+    except (urllib.error.URLError, OSError) as error:
+        raise IndexUnreachable(
+            f"cannot reach the index at {url} ({describe(error)}); check --to and "
+            "that the index is running."
+        ) from None
 
 
 def upload(http: Http, urls: IndexUrls, pin: Pin, path: Path, token: str) -> bool:
@@ -240,37 +306,10 @@ def upload(http: Http, urls: IndexUrls, pin: Pin, path: Path, token: str) -> boo
         pin.filename,
         path,
     )
-    credentials = base64.b64encode(f"__token__:{token}".encode()).decode()
-    request = urllib.request.Request(
-        urls.upload,
-        data=body,
-        method="POST",
-        headers={
-            "Content-Type": content_type,
-            "Content-Length": str(length),
-            "Authorization": f"Basic {credentials}",
-        },
+    status = send_upload(
+        http, urls.upload, "POST", (content_type, length, body), token, pin.filename
     )
-    try:
-        with http.open(request):
-            return True
-    except urllib.error.HTTPError as error:
-        if error.code == 409:
-            return False
-        if error.code in (401, 403):
-            raise IndexAuthError(
-                f"{urls.upload} refused the upload token (HTTP {error.code} {error.reason}); "
-                "check [index-mirror].token_file or $PANTRY_INDEX_TOKEN against the index's "
-                "--upload-token-file."
-            ) from None
-        raise ArtifactError(
-            f"{pin.filename}: the index refused it (HTTP {error.code} {error.reason})."
-        ) from None
-    except (urllib.error.URLError, OSError) as error:
-        raise IndexUnreachable(
-            f"cannot reach the index at {urls.upload} ({_describe(error)}); check --to and "
-            "that the index is running."
-        ) from None
+    return status is not None
 
 
 @dataclass
@@ -279,8 +318,46 @@ class Counts:
     present: int = 0
     failed: int = 0
 
+    @property
+    def total(self) -> int:
+        return self.uploaded + self.present + self.failed
+
+    def plus(self, other: "Counts") -> "Counts":
+        return Counts(
+            self.uploaded + other.uploaded, self.present + other.present, self.failed + other.failed
+        )
+
     def summary(self) -> str:
         return f"{self.uploaded} uploaded, {self.present} already there, {self.failed} failed"
+
+
+def progress(number: int, total: int) -> str:
+    """`[ 12/206]`: the prefix of each file's line."""
+    return f"[{number:>{len(str(total))}}/{total}]"
+
+
+def transfer(
+    counts: Counts,
+    prefix: str,
+    filename: str,
+    source: str,
+    fetch_and_upload: Callable[[], bool],
+    log: Callable[[str], None],
+) -> None:
+    """Fetch, verify and upload one file (`fetch_and_upload`: True if stored, False if the
+    index had it); count it and log its line, `prefix` (`[ 3/44]`) first."""
+    try:
+        stored = fetch_and_upload()
+    except ArtifactError as error:
+        counts.failed += 1
+        log(f"{prefix} failed {error}")
+        return
+    if stored:
+        counts.uploaded += 1
+        log(f"{prefix} uploaded {filename} ({source})")
+    else:
+        counts.present += 1
+        log(f"{prefix} already there {filename} (uploaded meanwhile)")
 
 
 def mirror(
@@ -294,10 +371,9 @@ def mirror(
     """Upload every pin the index lacks; skip those it lists with the same sha256."""
     counts = Counts()
     present: dict[str, dict[str, str | None]] = {}
-    width = len(str(len(pins)))
     for number, pin in enumerate(pins, start=1):
         assert pin.filename
-        prefix = f"[{number:>{width}}/{len(pins)}]"
+        prefix = progress(number, len(pins))
         if pin.project not in present:
             present[pin.project] = project_files(http, urls.simple, pin.project)
         listed = present[pin.project]
@@ -313,17 +389,12 @@ def mirror(
                 counts.present += 1
                 log(f"{prefix} already there {pin.filename}")
             continue
-        try:
-            path = fetch(http, pin, cache)
-            stored = upload(http, urls, pin, path, token)
-        except ArtifactError as error:
-            counts.failed += 1
-            log(f"{prefix} failed {error}")
-            continue
-        if stored:
-            counts.uploaded += 1
-            log(f"{prefix} uploaded {pin.filename} ({pin.source})")
-        else:
-            counts.present += 1
-            log(f"{prefix} already there {pin.filename} (uploaded meanwhile)")
+        transfer(
+            counts,
+            prefix,
+            pin.filename,
+            pin.source,
+            lambda: upload(http, urls, pin, fetch(http, pin, cache), token),
+            log,
+        )
     return counts

@@ -8,7 +8,9 @@ plus the launcher's Pants and pex and the pip pex bootstraps), and a second run 
 nothing. Inside a network namespace with only loopback (`unshare -n` as root, `unshare -rn`
 otherwise), with pants.offline.toml and PANTRY_INDEX_URL, the same index serves read-only
 while, with empty launcher and Pants caches, `./pants test` bootstraps Pants and runs the
-fixture's test, and `./pants generate-lockfiles` re-locks it. Without a way to make such a
+fixture's test, `./pants package` builds a `debian_tools` target (one small pinned Debian
+package, mirrored outside) from the index's blobs alone, and `./pants generate-lockfiles`
+re-locks it. Without a way to make such a
 namespace the test skips, saying why, or with PANTRY_REQUIRE_NETWORK_NAMESPACE=1 (.ci/run)
 fails. The index and pantsd are stopped by their pids, also when a step fails.
 """
@@ -47,6 +49,10 @@ LAUNCHER_REQUIREMENTS = (
     "build-support/launcher/pex-pip-requirements.txt",
 )
 ROOTS = ("idna", "pytest")
+# One small Debian package with a program, pinned as external/'s packages.lock files pin them
+# (bookworm's hello: 53 KB): a `debian_tools` target the offline build fetches from the index.
+HELLO_PIN = "hello 2.10-3 2e6e2f1a0007dc43bc91c273fd36e91e40a4f1c2765a03eca68b70a42103878a\n"
+HELLO_SHA256 = HELLO_PIN.split()[2]
 
 # Brings loopback up in a new network namespace (it starts down), without iproute2.
 LOOPBACK_UP = textwrap.dedent(
@@ -78,6 +84,8 @@ export PANTRY_CACHE_DIR="$WORK/launcher-cache" PANTS_CONFIG_FILES="+['pants.offl
 caches=(--no-pantsd --named-caches-dir="$WORK/named-caches" --local-store-dir="$WORK/store")
 cd "$REPO"
 echo "=== test" && ./pants "${caches[@]}" test tests:: >"$WORK/test.log" 2>&1
+echo "=== package" && ./pants "${caches[@]}" package tools:hello >"$WORK/package.log" 2>&1
+dist/tools/hello/bin/hello >"$WORK/hello.out"
 echo "=== generate-lockfiles" && ./pants "${caches[@]}" generate-lockfiles >"$WORK/lock.log" 2>&1
 echo "=== done"
 """
@@ -149,7 +157,7 @@ def write_fixture(repo: Path) -> list[str]:
     for source in [*Path("build-support/plugins/pantry").rglob("*.py"), Path("pants.offline.toml")]:
         parts = source.parts
         if source.name.endswith("_test.py") or (
-            len(parts) > 4 and parts[3] not in ("modern_python", "index_mirror")
+            len(parts) > 4 and parts[3] not in ("modern_python", "index_mirror", "oci")
         ):
             continue
         copy_into(repo, source)
@@ -161,7 +169,8 @@ def write_fixture(repo: Path) -> list[str]:
             pants_version = "2.17.1"
             pythonpath = ["%(buildroot)s/build-support/plugins"]
             backend_packages = [
-              "pants.backend.python", "pantry.modern_python", "pantry.index_mirror"
+              "pants.backend.python", "pantry.modern_python", "pantry.index_mirror",
+              "pantry.oci",
             ]
             ca_certs_path = "/etc/ssl/certs/ca-certificates.crt"
             pants_ignore.add = ["/.pantry/"]
@@ -214,6 +223,11 @@ def write_fixture(repo: Path) -> list[str]:
     (repo / LOCK).write_text("\n".join(header) + "\n" + json.dumps(lock, indent=2) + "\n")
     (repo / "3rdparty/python/requirements.txt").write_text("\n".join(ROOTS) + "\n")
     (repo / "3rdparty/python/BUILD").write_text("python_requirements(source='requirements.txt')\n")
+    (repo / "tools").mkdir()
+    (repo / "tools/packages.lock").write_text(HELLO_PIN)
+    (repo / "tools/BUILD").write_text(
+        'debian_tools(name="hello", binaries={"hello": ["usr/bin/hello"]})\n'
+    )
     (repo / "tests").mkdir()
     (repo / "tests/BUILD").write_text("python_tests()\n")
     (repo / "tests/test_offline.py").write_text(
@@ -289,12 +303,14 @@ def test_a_fresh_repository_builds_from_the_internal_index_alone(work: Path) -> 
                 f"--index-mirror-locks=['{LOCK}']",
                 f"--index-mirror-requirements={list(LAUNCHER_REQUIREMENTS)!r}",
                 f"--index-mirror-only={projects!r}",
+                "--index-mirror-npm-locks=[]",
             ]
             refused = pants(
                 "index-mirror",
                 f"--to={index.url}",
                 *common[:2],
                 "--index-mirror-only=['idna']",
+                "--index-mirror-npm-locks=[]",
                 f"--index-mirror-token-file={work / 'wrong-token'}",
             )
             assert refused.returncode == 1, refused.stderr
@@ -308,9 +324,10 @@ def test_a_fresh_repository_builds_from_the_internal_index_alone(work: Path) -> 
                 f"--index-mirror-token-file={token}",
             )
             assert unreachable.returncode == 1
-            assert "index-mirror: error: cannot reach the index at http://127.0.0.1:9/simple/" in (
+            assert "IndexUnreachable: cannot reach the index at http://127.0.0.1:9/simple/" in (
                 unreachable.stderr
             )
+            assert "Traceback" not in unreachable.stderr
 
             first = pants(
                 "index-mirror",
@@ -324,6 +341,10 @@ def test_a_fresh_repository_builds_from_the_internal_index_alone(work: Path) -> 
             assert count and int(count.group(1)) > 20, first.stdout + first.stderr[-3000:]
             assert re.search(r"\[ *\d+/\d+\] uploaded idna-", first.stderr)
             assert "pantsbuild.pants-2.17.1-cp39" in first.stderr
+            assert re.search(
+                r"\[1/1\] uploaded hello_2\.10-3\.deb \(tools/packages.lock\)", first.stderr
+            )
+            assert ", 1 Debian packages, 0 npm tarballs (" in first.stdout, first.stdout
 
             again = pants(
                 "index-mirror", f"--to={index.url}", *common, f"--index-mirror-token-file={token}"
@@ -369,7 +390,10 @@ def test_a_fresh_repository_builds_from_the_internal_index_alone(work: Path) -> 
         return path.read_text()[-4000:] if path.exists() else f"({name} not written)"
 
     assert process.returncode != 97, "the namespace reached the outside: the proof would be void"
-    logs = f"--- test\n{log('test.log')}\n--- lock\n{log('lock.log')}"
+    logs = (
+        f"--- test\n{log('test.log')}\n--- package\n{log('package.log')}\n"
+        f"--- lock\n{log('lock.log')}"
+    )
     assert process.returncode == 0, f"{output}\n{logs}"
     assert "pantry: installing pinned Pants" in log("test.log")
     assert "tests/test_offline.py succeeded" in log("test.log")
@@ -385,6 +409,9 @@ def test_a_fresh_repository_builds_from_the_internal_index_alone(work: Path) -> 
     assert versions(relocked)["idna"] == versions(LOCK.read_text())["idna"]
     served = (work / "index.log").read_text()
     assert "/files/idna-" in served and "/files/pantsbuild.pants-" in served
+    # The Debian package came from the index's blobs, and its program runs.
+    assert f"/blobs/sha256/{HELLO_SHA256}" in served
+    assert log("hello.out").strip() == "Hello, world!"
     print(
         f"mirror {mirrored - started:.0f} s, offline bootstrap+test+lock "
         f"{time.monotonic() - mirrored:.0f} s"

@@ -18,6 +18,7 @@ from typing import Iterable
 from urllib.parse import unquote, urlparse
 
 from packaging.utils import canonicalize_name  # pants: no-infer-dep
+from pantry.errors import PantryError
 
 with warnings.catch_warnings():
     # Pants' own packaging (21.3) calls pyparsing APIs that its pinned pyparsing deprecates:
@@ -26,7 +27,7 @@ with warnings.catch_warnings():
     from packaging.requirements import InvalidRequirement, Requirement  # pants: no-infer-dep
 
 
-class PinsError(Exception):
+class PinsError(PantryError):
     """A lock or requirements file that cannot be read; the message says where and how to fix."""
 
 

@@ -15,10 +15,11 @@ from typing import Iterable, Sequence
 from packaging import tags  # pants: no-infer-dep
 from packaging.utils import InvalidWheelFilename, parse_wheel_filename  # pants: no-infer-dep
 from packaging.version import InvalidVersion, Version  # pants: no-infer-dep
+from pantry.errors import PantryError
 from pantry.index_mirror.pins import Pin
 
 
-class PlatformError(Exception):
+class PlatformError(PantryError):
     """A bad `[index-mirror].pythons` value; the message says how to fix it."""
 
 

@@ -1,15 +1,29 @@
 """`./pants index-mirror --to URL`: fill a Pantry index with every pinned artifact.
 
-Thin glue: reads the locks and requirement files and the options, then hands everything to
-the engine-free modules (`pins`, `platforms`, `index_client`), which do the work.
+Thin glue: reads the locks, requirement files, Debian pins files and npm package locks and the
+options, then hands everything to the engine-free modules (`pins`, `platforms`,
+`index_client`, `blobs`), which do the work. Bad input (an option, a file) raises a
+`PantryError` subclass with the whole message; exit code 1 only reports files that failed.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
+import subprocess
 from pathlib import Path
 
 from packaging.utils import canonicalize_name  # pants: no-infer-dep
+from pantry.index_mirror.blobs import (
+    DEBIAN,
+    NPM,
+    BlobPin,
+    Fetcher,
+    debian_pins,
+    dedupe_blobs,
+    mirror_blobs,
+    npm_pins,
+)
 from pantry.index_mirror.index_client import (
     ArtifactError,
     Http,
@@ -20,12 +34,11 @@ from pantry.index_mirror.index_client import (
 )
 from pantry.index_mirror.pins import (
     Pin,
-    PinsError,
     dedupe,
     hash_pinned_requirements,
     pins_from_pex_lock,
 )
-from pantry.index_mirror.platforms import PlatformError, parse_python, select_for_pythons
+from pantry.index_mirror.platforms import parse_python, select_for_pythons
 from pantry.index_mirror.subsystem import TOKEN_VARIABLE, IndexMirrorSubsystem
 from pants.backend.python.subsystems.repos import PythonRepos
 from pants.backend.python.subsystems.setup import PythonSetup
@@ -33,7 +46,7 @@ from pants.engine.console import Console
 from pants.engine.env_vars import EnvironmentVars, EnvironmentVarsRequest
 from pants.engine.fs import DigestContents, PathGlobs
 from pants.engine.goal import Goal
-from pants.engine.rules import Get, collect_rules, goal_rule
+from pants.engine.rules import Get, MultiGet, collect_rules, goal_rule
 from pants.option.global_options import GlobalOptions, GlobMatchErrorBehavior
 
 
@@ -63,6 +76,39 @@ def _read_token(subsystem: IndexMirrorSubsystem, env: EnvironmentVars) -> str:
     return token
 
 
+def _npm_registry(subsystem: IndexMirrorSubsystem) -> str | None:
+    """`[index-mirror].npm_registry`, else the registry npm is configured with, else None."""
+    if subsystem.npm_registry:
+        return subsystem.npm_registry
+    npm = shutil.which("npm")
+    if not npm:
+        return None
+    try:
+        answer = subprocess.run(
+            [npm, "config", "get", "registry"], capture_output=True, text=True, timeout=60
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    registry = answer.stdout.strip()
+    return registry if answer.returncode == 0 and registry.startswith("http") else None
+
+
+def _blob_pins(
+    subsystem: IndexMirrorSubsystem, debian: dict[str, str], npm: dict[str, str]
+) -> tuple[BlobPin, ...]:
+    pins: list[BlobPin] = []
+    for path, text in sorted(debian.items()):
+        pins.extend(debian_pins(text, path))
+    registry = _npm_registry(subsystem) if npm else None
+    for path, text in sorted(npm.items()):
+        pins.extend(npm_pins(text, path, registry))
+    return dedupe_blobs(pins)
+
+
+def _texts(contents: DigestContents) -> dict[str, str]:
+    return {content.path: content.content.decode("utf-8") for content in contents}
+
+
 @goal_rule(desc="Upload every pinned artifact to a Pantry index")
 async def index_mirror(
     console: Console,
@@ -74,42 +120,44 @@ async def index_mirror(
     env = await Get(EnvironmentVars, EnvironmentVarsRequest([TOKEN_VARIABLE]))
     locks = list(subsystem.locks) or sorted(set(python_setup.resolves.values()))
     requirement_files = list(subsystem.requirements)
-    contents = await Get(
-        DigestContents,
-        PathGlobs(
-            [*locks, *requirement_files],
-            glob_match_error_behavior=GlobMatchErrorBehavior.error,
-            description_of_origin="[index-mirror].locks and [index-mirror].requirements",
+    contents, debian_contents, npm_contents = await MultiGet(
+        Get(
+            DigestContents,
+            PathGlobs(
+                [*locks, *requirement_files],
+                glob_match_error_behavior=GlobMatchErrorBehavior.error,
+                description_of_origin="[index-mirror].locks and [index-mirror].requirements",
+            ),
+        ),
+        # A repository may pin no Debian package at all.
+        Get(DigestContents, PathGlobs(subsystem.debian_locks)),
+        Get(
+            DigestContents,
+            PathGlobs(
+                subsystem.npm_locks,
+                glob_match_error_behavior=GlobMatchErrorBehavior.error,
+                description_of_origin="[index-mirror].npm_locks",
+            ),
         ),
     )
-    texts = {content.path: content.content.decode("utf-8") for content in contents}
-
-    def fail(message: str) -> IndexMirrorGoal:
-        console.print_stderr(f"index-mirror: error: {message}")
-        return IndexMirrorGoal(exit_code=1)
-
+    texts = _texts(contents)
     if not subsystem.to:
-        return fail(
+        raise MirrorError(
             "no index to fill: pass `--to=URL`, the Pantry index's base or /simple/ URL "
             "(e.g. `./pants index-mirror --to=http://127.0.0.1:8080`)."
         )
-    try:
-        urls = IndexUrls.parse(subsystem.to)
-        pythons = [
-            parse_python(v)
-            for v in (subsystem.pythons or python_setup.interpreter_versions_universe)
-        ]
-        token = _read_token(subsystem, env)
-        pins: list[Pin] = []
-        for path in locks:
-            pins.extend(pins_from_pex_lock(texts[path], path))
-        hash_pinned = [
-            entry
-            for path in requirement_files
-            for entry in hash_pinned_requirements(texts[path], path)
-        ]
-    except (MirrorError, PinsError, PlatformError) as error:
-        return fail(str(error))
+    urls = IndexUrls.parse(subsystem.to)
+    pythons = [
+        parse_python(v) for v in (subsystem.pythons or python_setup.interpreter_versions_universe)
+    ]
+    token = _read_token(subsystem, env)
+    pins: list[Pin] = []
+    for path in locks:
+        pins.extend(pins_from_pex_lock(texts[path], path))
+    hash_pinned = [
+        entry for path in requirement_files for entry in hash_pinned_requirements(texts[path], path)
+    ]
+    blob_pins = _blob_pins(subsystem, _texts(debian_contents), _texts(npm_contents))
 
     only = {canonicalize_name(name) for name in subsystem.only}
     if only:
@@ -119,7 +167,7 @@ async def index_mirror(
     source_index = subsystem.from_ or (python_repos.indexes[0] if python_repos.indexes else None)
     failed_lookups = 0
     if hash_pinned and not source_index:
-        return fail(
+        raise MirrorError(
             "the hash-pinned requirement files name no URLs, and there is no index to find "
             "them on: pass `--from=URL` (a simple-API URL) or set [python-repos].indexes."
         )
@@ -129,10 +177,7 @@ async def index_mirror(
         except ArtifactError as error:
             failed_lookups += 1
             console.print_stderr(f"index-mirror: failed {error}")
-    try:
-        unique = dedupe(pins)
-    except PinsError as error:
-        return fail(str(error))
+    unique = dedupe(pins)
     selected: tuple[Pin, ...]
     left_out: tuple[Pin, ...]
     if subsystem.all_platforms:
@@ -141,20 +186,27 @@ async def index_mirror(
     else:
         selected, left_out = select_for_pythons(unique, pythons)
         scope = "CPython " + ", ".join(f"{m}.{n}" for m, n in pythons) + " on this platform"
+    by_kind = {kind: [p for p in blob_pins if p.kind == kind] for kind in (DEBIAN, NPM)}
     console.print_stderr(
-        f"index-mirror: {len(selected)} of {len(unique)} pinned files needed for {scope} "
-        f"(from {len(locks) + len(requirement_files)} files); index {urls.base}"
+        f"index-mirror: {len(selected)} of {len(unique)} pinned Python files needed for {scope} "
+        f"(from {len(locks) + len(requirement_files)} files), "
+        + ", ".join(f"{len(found)} {kind}" for kind, found in by_kind.items())
+        + f"; index {urls.base}"
     )
     cache = Path(
         subsystem.cache_dir or os.path.join(global_options.named_caches_dir, "index-mirror")
     )
-    try:
-        counts = mirror(http, urls, selected, token, cache, console.print_stderr)
-    except MirrorError as error:
-        return fail(str(error))
+    counts = mirror(http, urls, selected, token, cache, console.print_stderr)
     counts.failed += failed_lookups
+    fetcher = Fetcher(http, cache, shutil.which("apt-get", path="/usr/bin:/bin"))
+    per_kind = [f"{counts.total} Python files"]
+    for kind, found in by_kind.items():
+        kind_counts = mirror_blobs(http, urls, found, token, fetcher, console.print_stderr)
+        counts = counts.plus(kind_counts)
+        per_kind.append(f"{kind_counts.total} {kind}")
     console.print_stdout(
-        f"index-mirror: {counts.summary()} ({len(left_out)} other-platform files not needed)."
+        f"index-mirror: {counts.summary()}: {', '.join(per_kind)} ({len(left_out)} "
+        "other-platform files not needed)."
     )
     return IndexMirrorGoal(exit_code=1 if counts.failed else 0)
 

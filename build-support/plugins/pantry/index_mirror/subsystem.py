@@ -17,6 +17,8 @@ DEFAULT_REQUIREMENTS = (
     "build-support/launcher/pex-pip-requirements.txt",
     "build-support/remote-cache/buildgrid-requirements.txt",
 )
+# pyright for the editor test (build-support/plugins/pantry/ide), pinned by sha512 integrity.
+DEFAULT_NPM_LOCKS = ("build-support/plugins/pantry/ide/pyright/package-lock.json",)
 
 
 class IndexMirrorSubsystem(GoalSubsystem):
@@ -25,9 +27,10 @@ class IndexMirrorSubsystem(GoalSubsystem):
         """
         Upload every artifact the repository pins (each Pants resolve's lockfile, and the
         hash-pinned requirement files of `[index-mirror].requirements`: the launcher's Pants
-        and pex, ...) to a Pantry index (services/index), each verified against its pinned
-        sha256 first. Files the index already lists are skipped, so it is safe to repeat.
-        Builds then need nothing else: see pants.offline.toml.
+        and pex, ...; the Debian packages of every `packages.lock`; the npm tarballs of
+        `[index-mirror].npm_locks`) to a Pantry index (services/index), each verified against
+        its pinned sha256 (sha512 for npm) first. Files the index already has are skipped,
+        so it is safe to repeat. Builds then need nothing else: see pants.offline.toml.
         """
     )
 
@@ -64,6 +67,34 @@ class IndexMirrorSubsystem(GoalSubsystem):
         default=list(DEFAULT_REQUIREMENTS),
         help="Hash-pinned pip requirement files (`name==version --hash=sha256:...`) to mirror.",
     )
+    debian_locks = StrListOption(
+        default=["**/packages.lock"],
+        help=softwrap(
+            """
+            Globs of Debian pins files (`NAME VERSION SHA256` of each .deb: image bases and
+            `debian_tools` targets). Their packages are fetched with the host's `apt-get
+            download` (as the OCI builder does) and stored as the index's blobs by sha256.
+            """
+        ),
+    )
+    npm_locks = StrListOption(
+        default=list(DEFAULT_NPM_LOCKS),
+        help=softwrap(
+            """
+            npm package locks whose tarballs to mirror (each checked against its sha512
+            `integrity`), stored as the index's blobs by sha512.
+            """
+        ),
+    )
+    npm_registry = StrOption(
+        default=None,
+        help=softwrap(
+            """
+            The npm registry to download tarballs from when a package lock names no `resolved`
+            URL. Default: the registry npm is configured with (`npm config get registry`).
+            """
+        ),
+    )
     pythons = StrListOption(
         default=None,
         help=softwrap(
@@ -85,7 +116,12 @@ class IndexMirrorSubsystem(GoalSubsystem):
     )
     only = StrListOption(
         default=[],
-        help="Mirror only these projects (names as in the locks). Default: every project.",
+        help=softwrap(
+            """
+            Mirror only these Python projects (names as in the locks). Default: every project.
+            Debian packages and npm tarballs are not filtered.
+            """
+        ),
     )
     cache_dir = StrOption(
         default=None,

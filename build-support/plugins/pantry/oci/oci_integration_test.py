@@ -24,13 +24,15 @@ from pathlib import Path
 from typing import Iterator
 
 import pytest
-from pantry.oci import debian_tools as oci_debian_tools
-from pantry.oci import publish as oci_publish
-from pantry.oci import rules as oci_rules
+from pantry.oci import register as oci_register
 from pantry.oci import target_types as oci_target_types
-from pantry.oci.debian_tools import DebianToolsTree, DebianToolsTreeRequest
-from pantry.oci.publish import PublishOciImageFieldSet, PublishOciImageRequest
+from pantry.oci.goals.publish import PublishOciImageFieldSet, PublishOciImageRequest
 from pantry.oci.sbom import SBOM_PATH
+from pantry.oci.util_rules.debian_tools import (
+    DebianToolsTree,
+    DebianToolsTreeRequest,
+    fetch_debian_tools_tree,
+)
 from pants.backend.python import register as python_backend
 from pants.core import register as core_backend
 from pants.core.goals.package import BuiltPackage, BuiltPackageArtifact
@@ -380,19 +382,14 @@ async def sandbox_tools_tree(request: DebianToolsTreeRequest) -> DebianToolsTree
 
 @pytest.fixture(scope="module")
 def rule_runner() -> RuleRunner:
-    rules = [
-        *oci_rules.rules(),
-        *oci_publish.rules(),
-        *oci_debian_tools.rules(),
-    ]
     runner = RuleRunner(
         rules=[
             *core_backend.rules(),
             *python_backend.rules(),
             *(
                 r
-                for r in rules
-                if getattr(r, "func", None) is not oci_debian_tools.fetch_debian_tools_tree
+                for r in oci_register.rules()
+                if getattr(r, "func", None) is not fetch_debian_tools_tree
             ),
             sandbox_tools_tree,
             QueryRule(PublishProcesses, [PublishOciImageRequest]),

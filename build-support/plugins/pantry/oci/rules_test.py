@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import pytest
 from pantry.oci import register
-from pantry.oci.debian_tools import (
-    DebianToolsFieldSet,
+from pantry.oci.goals.package_debian_tools import DebianToolsFieldSet
+from pantry.oci.goals.package_image import OciImageFieldSet, manifest_annotations
+from pantry.oci.goals.publish import TOOLS_DIR, PublishOciImageFieldSet, PublishOciImageRequest
+from pantry.oci.util_rules.debian_tools import (
     DebianToolsTree,
     DebianToolsTreeRequest,
     fetch_debian_tools_tree,
 )
-from pantry.oci.publish import TOOLS_DIR, PublishOciImageFieldSet, PublishOciImageRequest
-from pantry.oci.rules import OciImageError, OciImageFieldSet, manifest_annotations
+from pantry.oci.util_rules.oci_tool import OciImageError
 from pants.backend.python import register as python_backend
 from pants.core import register as core_backend
 from pants.core.goals.package import BuiltPackage, BuiltPackageArtifact

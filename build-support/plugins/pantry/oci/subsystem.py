@@ -38,6 +38,18 @@ class OciSubsystem(Subsystem):
             """
         ),
     )
+    index_url = StrOption(
+        default=None,
+        help=softwrap(
+            """
+            A Pantry index (services/index; its base or /simple/ URL) holding every pinned
+            Debian package (`./pants index-mirror` puts them there). When set, each `.deb` of
+            an `oci_base_image` or `debian_tools` target is fetched from its
+            `/blobs/sha256/<sha256>` instead of with `apt-get download`, still checked
+            against the pin. pants.offline.toml sets it from $PANTRY_INDEX_URL.
+            """
+        ),
+    )
     source_url = StrOption(
         default=None,
         help=softwrap(

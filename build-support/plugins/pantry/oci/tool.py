@@ -1,15 +1,17 @@
 """The OCI builder run inside cacheable Pants processes (stdlib only; Python >= 3.9).
 
-    python tool.py base-layer --pins FILE --apt-get PATH --user NAME --uid N
-        `apt-get download NAME=VERSION` for every pin, checks each .deb against its sha256,
-        and writes the base layer.
+    python tool.py base-layer --pins FILE (--apt-get PATH | --index-url URL) --user NAME --uid N
+        `apt-get download NAME=VERSION` for every pin (or, with --index-url, offline builds:
+        GET <index>/blobs/sha256/<hex> from a Pantry index filled by `./pants index-mirror`),
+        checks each .deb against its sha256, and writes the base layer.
     python tool.py pex-layer --pex PATH --install-dir DIR [--lock FILE]
         the third-party layer: a PEX built without our sources, plus the SBOM of its projects
         (made from the lockfile).
     python tool.py source-layer --sources DIR --install-dir DIR [--volume DIR --owner N]
         the first-party layer: our stripped sources, plus the image's volume directories.
-    python tool.py tools-tree --pins FILE --apt-get PATH --binaries JSON --out DIR
-        `apt-get download NAME=VERSION` for every pin, checks each .deb against its sha256,
+    python tool.py tools-tree --pins FILE (--apt-get PATH | --index-url URL) --binaries JSON
+            --out DIR
+        fetches every pin as base-layer does, checks each .deb against its sha256,
         and unpacks them under DIR/root with one DIR/bin/NAME wrapper per program
         (`debian_tools` targets: the outside programs tests and goals run).
     python tool.py archive --layout DIR --out FILE [--repository NAME]
@@ -29,6 +31,10 @@ import json
 import os
 import subprocess
 import sys
+import urllib.error
+import urllib.request
+from typing import Sequence
+from urllib.parse import urlparse
 
 from pantry.oci.debian import (
     REPIN_HINT,
@@ -75,8 +81,9 @@ class Apt:
     (`apt-get update` with Dir::State::Lists redirected) and the download retried. The host's
     own apt state is never written; what is downloaded is checked against its sha256 anyway."""
 
-    def __init__(self, apt_get: str) -> None:
+    def __init__(self, apt_get: str, workdir: str = ".") -> None:
         self.apt_get = apt_get
+        self.workdir = workdir  # where .debs (and the private lists) are written
         self.options: list[str] = []  # empty: the host's lists
 
     def download(self, spec: str) -> subprocess.CompletedProcess[str]:
@@ -85,13 +92,14 @@ class Apt:
             capture_output=True,
             text=True,
             check=False,
+            cwd=self.workdir,
         )
 
     def use_private_lists(self) -> bool:
         """Fetch the package lists into ./.apt (once); False if that was done or failed."""
         if self.options:
             return False
-        private = os.path.abspath(".apt")
+        private = os.path.abspath(os.path.join(self.workdir, ".apt"))
         for sub in ("lists/partial", "cache/archives/partial"):
             os.makedirs(os.path.join(private, sub), exist_ok=True)
         options = [
@@ -111,11 +119,12 @@ class Apt:
 
 
 def download(pin: Pin, apt: Apt, pins_path: str) -> bytes:
-    before = set(glob.glob(f"{pin.name}_*.deb"))
+    pattern = os.path.join(apt.workdir, f"{glob.escape(pin.name)}_*.deb")
+    before = set(glob.glob(pattern))
     result = apt.download(pin.spec)
     if result.returncode != 0 and apt.use_private_lists():
         result = apt.download(pin.spec)
-    after = set(glob.glob(f"{pin.name}_*.deb")) - before
+    after = set(glob.glob(pattern)) - before
     if result.returncode != 0 or len(after) != 1:
         detail = (result.stderr or result.stdout).strip().splitlines()
         raise ToolError(
@@ -127,21 +136,69 @@ def download(pin: Pin, apt: Apt, pins_path: str) -> bytes:
     (name,) = after
     with open(name, "rb") as f:
         data = f.read()
+    os.remove(name)
+    return verified(pin, data, pins_path, "downloaded")
+
+
+def verified(pin: Pin, data: bytes, pins_path: str, how: str) -> bytes:
+    """`data` if its sha256 is the pin's; else a ToolError naming the package and the fix."""
     actual = hashlib.sha256(data).hexdigest()
     if actual != pin.sha256:
         raise ToolError(
-            f"{pins_path}: package {pin.spec} downloaded with sha256 {actual}, but it is pinned "
+            f"{pins_path}: package {pin.spec} {how} with sha256 {actual}, but it is pinned "
             f"to {pin.sha256}. Someone may have tampered with the package, or the archive "
             f"rebuilt it; if the new one is trusted, " + REPIN_HINT.format(path=pins_path)
         )
     return data
 
 
+def blob_url(index_url: str, algorithm: str, hexdigest: str) -> str:
+    """`<index>/blobs/<algorithm>/<hex>` from a Pantry index's base, /simple/ or /legacy/ URL."""
+    parts = urlparse(index_url.strip())
+    path = parts.path.rstrip("/")
+    for suffix in ("/simple", "/legacy"):
+        if path.endswith(suffix):
+            path = path[: -len(suffix)]
+    return f"{parts.scheme}://{parts.netloc}{path}/blobs/{algorithm}/{hexdigest}"
+
+
+def from_index(pin: Pin, index_url: str, pins_path: str, timeout: float = 300.0) -> bytes:
+    """The pinned .deb from a Pantry index's blobs (offline builds), checked by sha256."""
+    url = blob_url(index_url, "sha256", pin.sha256)
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response:
+            data = response.read()
+    except urllib.error.HTTPError as e:
+        if e.code == 404:
+            raise ToolError(
+                f"{pins_path}: package {pin.spec} (sha256 {pin.sha256}) is not on the index "
+                f"({url} answered 404); run `./pants index-mirror --to=URL` where apt-get "
+                "works, to put every pinned package on the index."
+            ) from None
+        raise ToolError(
+            f"{pins_path}: package {pin.spec}: {url} answered HTTP {e.code} {e.reason}; check "
+            "the index ([oci].index_url)."
+        ) from None
+    except (urllib.error.URLError, OSError) as e:
+        raise ToolError(
+            f"{pins_path}: package {pin.spec}: cannot reach the index at {url} "
+            f"({getattr(e, 'reason', e)}); check [oci].index_url and that the index is running."
+        ) from None
+    return verified(pin, data, pins_path, f"fetched from {url}")
+
+
+def fetch_debs(pins: Sequence[Pin], args: argparse.Namespace, pins_path: str) -> list[bytes]:
+    """Every pinned .deb, from the index (`--index-url`) or with `apt-get download`."""
+    if args.index_url:
+        return [from_index(pin, args.index_url, pins_path) for pin in pins]
+    apt = Apt(args.apt_get)
+    return [download(pin, apt, pins_path) for pin in pins]
+
+
 def base_layer(args: argparse.Namespace) -> None:
     with open(args.pins) as f:
         pins = parse_pins(f.read(), args.pins_path or args.pins)
-    apt = Apt(args.apt_get)
-    debs = [download(pin, apt, args.pins_path or args.pins) for pin in pins]
+    debs = fetch_debs(pins, args, args.pins_path or args.pins)
     try:
         entries = base_root_fs(debs, user=args.user, uid=args.uid)
     except DebError as e:
@@ -181,8 +238,7 @@ def tools(args: argparse.Namespace) -> None:
     with open(args.pins) as f:
         pins = parse_pins(f.read(), where)
     binaries = json.loads(args.binaries)
-    apt = Apt(args.apt_get)
-    debs = [download(pin, apt, where) for pin in pins]
+    debs = fetch_debs(pins, args, where)
     try:
         entries = tools_tree(debs, binaries, where)
     except DebError as e:
@@ -237,6 +293,7 @@ def main(argv: list[str] | None = None) -> int:
     base.add_argument("--pins", required=True)
     base.add_argument("--pins-path", default="", help="the pins file's path in the repo")
     base.add_argument("--apt-get", default="apt-get")
+    base.add_argument("--index-url", default="", help="fetch .debs from this Pantry index")
     base.add_argument("--user", default="nonroot")
     base.add_argument("--uid", type=int, default=65532)
     base.add_argument("--arch", default=None)
@@ -262,6 +319,7 @@ def main(argv: list[str] | None = None) -> int:
     tree.add_argument("--pins", required=True)
     tree.add_argument("--pins-path", default="", help="the pins file's path in the repo")
     tree.add_argument("--apt-get", default="apt-get")
+    tree.add_argument("--index-url", default="", help="fetch .debs from this Pantry index")
     tree.add_argument("--binaries", required=True, help='JSON: {"NAME": ["PROGRAM", ARG...]}')
     tree.add_argument("--out", required=True)
     tree.set_defaults(run=tools)

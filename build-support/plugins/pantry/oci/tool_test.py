@@ -1,16 +1,20 @@
 from __future__ import annotations
 
+import functools
 import hashlib
+import http.server
 import json
 import os
 import stat
 import subprocess
 import tarfile
+import threading
 from pathlib import Path
+from typing import Iterator
 
 import pytest
 from pantry.oci.debian_test import LIB_DEB_FILES, TOOL_DEB_FILES, make_deb
-from pantry.oci.tool import main
+from pantry.oci.tool import blob_url, main
 
 DEB = make_deb({"usr/bin/python3.11": b"ELF"})
 GOOD = hashlib.sha256(DEB).hexdigest()
@@ -41,7 +45,7 @@ def fake_apt_get(tmp_path: Path) -> str:
     return write_fake_apt_get(tmp_path, known_without_update=True)
 
 
-def run(tmp_path: Path, apt_get: str, pins: str, capsys) -> tuple[int, str]:
+def run(tmp_path: Path, apt_get: str, pins: str, capsys, *extra: str) -> tuple[int, str]:
     work = tmp_path / "work"
     work.mkdir()
     (work / "packages.lock").write_text(pins)
@@ -59,6 +63,7 @@ def run(tmp_path: Path, apt_get: str, pins: str, capsys) -> tuple[int, str]:
                 apt_get,
                 "--arch",
                 "amd64",
+                *extra,
             ]
         )
     finally:
@@ -110,6 +115,84 @@ def test_bad_pins_file_is_a_message_not_a_traceback(tmp_path, fake_apt_get, caps
     code, err = run(tmp_path, fake_apt_get, "tiny 1.0\n", capsys)
     assert code == 1
     assert err.startswith("error: ext/base/packages.lock:1: package 'tiny' has no sha256")
+
+
+@pytest.fixture
+def index(tmp_path: Path) -> Iterator[tuple[str, Path]]:
+    """A static file server on 127.0.0.1 standing in for a Pantry index's /blobs/ (its URL,
+    the directory it serves); shut down and joined at the end."""
+    root = tmp_path / "index"
+    (root / "blobs/sha256").mkdir(parents=True)
+    handler = functools.partial(QuietHandler, directory=str(root))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}/simple/", root
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=30)
+
+
+class QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+NO_APT = "/nonexistent/apt-get"
+
+
+def test_offline_debs_come_from_the_index_blobs(tmp_path: Path, index, capsys) -> None:
+    url, root = index
+    (root / "blobs/sha256" / GOOD).write_bytes(DEB)
+    code, err = run(tmp_path, NO_APT, f"tiny 1.0 {GOOD}\n", capsys, "--index-url", url)
+    assert (code, err) == (0, "")
+    assert json.loads((tmp_path / "work/base.json").read_text())["digest"].startswith("sha256:")
+
+
+def test_offline_a_package_missing_from_the_index_says_to_mirror(
+    tmp_path: Path, index, capsys
+) -> None:
+    url, _ = index
+    code, err = run(tmp_path, NO_APT, f"tiny 1.0 {GOOD}\n", capsys, "--index-url", url)
+    base = url[: -len("simple/")]
+    assert (code, err) == (
+        1,
+        f"error: ext/base/packages.lock: package tiny=1.0 (sha256 {GOOD}) is not on the index "
+        f"({base}blobs/sha256/{GOOD} answered 404); run `./pants index-mirror --to=URL` where "
+        "apt-get works, to put every pinned package on the index.\n",
+    )
+
+
+def test_offline_a_wrong_blob_is_refused(tmp_path: Path, index, capsys) -> None:
+    url, root = index
+    (root / "blobs/sha256" / GOOD).write_bytes(b"not the package")
+    code, err = run(tmp_path, NO_APT, f"tiny 1.0 {GOOD}\n", capsys, "--index-url", url)
+    assert code == 1
+    assert err.startswith(
+        f"error: ext/base/packages.lock: package tiny=1.0 fetched from {url[:-7]}blobs/sha256/"
+        f"{GOOD} with sha256 {hashlib.sha256(b'not the package').hexdigest()}, but it is pinned"
+    )
+
+
+def test_offline_an_unreachable_index_is_one_line(tmp_path: Path, capsys) -> None:
+    pins = f"tiny 1.0 {GOOD}\n"
+    code, err = run(tmp_path, NO_APT, pins, capsys, "--index-url", "http://127.0.0.1:9/")
+    assert code == 1
+    assert err.startswith(
+        "error: ext/base/packages.lock: package tiny=1.0: cannot reach the index at "
+        f"http://127.0.0.1:9/blobs/sha256/{GOOD} ("
+    )
+    assert "Traceback" not in err
+
+
+@pytest.mark.parametrize(
+    "index_url",
+    ["http://h:8080", "http://h:8080/", "http://h:8080/simple/", "http://h:8080/legacy"],
+)
+def test_blob_url_from_any_index_url(index_url: str) -> None:
+    assert blob_url(index_url, "sha256", "ab") == "http://h:8080/blobs/sha256/ab"
 
 
 def _read(tar: tarfile.TarFile, member: tarfile.TarInfo) -> bytes:

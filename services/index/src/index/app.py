@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Iterator
-from pathlib import Path
+from collections.abc import Iterable
 from typing import Any, Callable
 from urllib.parse import quote
 
 from feature_flags import Flags
-from index.responses import Response
+from index import blobs
+from index.responses import FILE_CACHE_CONTROL, Response, file_chunks
 from index.responses import text as _text
 from index.storage import METADATA_SUFFIX, Storage, StoredFile
 from index.upload import Uploader, UploadSettings
@@ -31,10 +31,8 @@ from simplerepo import (
 # per client address, so `PANTRY_FLAG_SERVE_JSON=10%` is stable per client.
 SERVE_JSON = "serve-json"
 
-# Index pages change whenever a file is added; distribution files never change.
+# Index pages change whenever a file is added.
 INDEX_CACHE_CONTROL = "max-age=60"
-FILE_CACHE_CONTROL = "public, max-age=31536000, immutable"
-_CHUNK = 1 << 16
 _CONTENT_TYPES = {
     HTML_LEGACY: "text/html; charset=utf-8",
     HTML_V1: HTML_V1,
@@ -44,11 +42,6 @@ _CONTENT_TYPES = {
 
 # twine's repository URL is http://HOST:PORT/legacy/ (PyPI's name for the upload API).
 UPLOAD_PATHS = ("/legacy/", "/legacy")
-
-
-def _read_chunks(path: Path) -> Iterator[bytes]:
-    with open(path, "rb") as f:
-        yield from iter(lambda: f.read(_CHUNK), b"")
 
 
 class IndexApp:
@@ -61,11 +54,24 @@ class IndexApp:
         self.storage = storage
         self.flags = flags
         self.uploader = uploader
+        self.blobs = blobs.BlobStore(storage.root)
+        # Blob uploads take the token of distribution uploads; without one they are refused.
+        self.blob_uploader = blobs.BlobUploader(
+            self.blobs, uploader.settings if uploader else UploadSettings(token=None)
+        )
 
     def __call__(self, environ: dict, start_response: Callable[..., Any]) -> Iterable[bytes]:
         method = environ.get("REQUEST_METHOD", "GET")
-        if _path(environ) in UPLOAD_PATHS:
+        path = _path(environ)
+        if path in UPLOAD_PATHS:
             response = self._upload(environ, method)
+            start_response(response.status, response.headers)
+            return response.body
+        if path.startswith(blobs.PREFIX) and method not in ("GET", "HEAD"):
+            if method == "PUT":
+                response = self.blob_uploader(environ, path)
+            else:
+                response = blobs.method_not_allowed(method)
             start_response(response.status, response.headers)
             return response.body
         if method not in ("GET", "HEAD"):
@@ -131,6 +137,8 @@ class IndexApp:
             )
         if path.startswith("/files/"):
             return self._file(path[len("/files/") :])
+        if path.startswith(blobs.PREFIX):
+            return blobs.serve(self.blobs, path)
         return _text("404 Not Found", f"no such page: {path}; the index is at /simple/")
 
     def _redirect(self, location: str) -> Response:
@@ -180,7 +188,7 @@ class IndexApp:
                 ("ETag", f'"{digest}"'),
                 ("Cache-Control", FILE_CACHE_CONTROL),
             ],
-            _read_chunks(path),
+            file_chunks(path),
         )
 
 

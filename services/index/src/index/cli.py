@@ -23,6 +23,7 @@ from wsgiref import simple_server
 from feature_flags import FlagError, Flags
 from index.accesslog import AccessLog, WSGIApp
 from index.app import IndexApp
+from index.blobs import BlobStore
 from index.storage import Storage
 from index.upload import DEFAULT_MAX_UPLOAD_SIZE, SET_READ_TIMEOUT, Uploader, UploadSettings
 
@@ -188,7 +189,8 @@ def build_parser(environ: Mapping[str, str]) -> argparse.ArgumentParser:
         prog="python -m index",
         description=(
             "Serve a directory of distributions as a simple index (PEP 503 HTML, PEP 691 JSON),"
-            " taking twine uploads at /legacy/ when given an upload token."
+            " taking twine uploads at /legacy/ when given an upload token, and other files"
+            " by digest at /blobs/sha256/<hex> (PUT to upload, same token)."
         ),
     )
     parser.add_argument(
@@ -283,7 +285,10 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
     logging.basicConfig(level=logging.INFO, format="%(levelname)s: %(name)s: %(message)s")
     storage = Storage(args.data)
     try:
-        for stale in storage.remove_stale_uploads():
+        for stale in [
+            *storage.remove_stale_uploads(),
+            *BlobStore(args.data).remove_stale_uploads(),
+        ]:
             logging.getLogger("index").info("removed %s, left by an interrupted upload", stale)
     except OSError as e:
         parser.error(f"--data {args.data}: {e.strerror or e}")
@@ -312,8 +317,8 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
             print("uploads disabled (start with --upload-token-file FILE to enable)", flush=True)
         else:
             print(
-                f"uploads: {base}/legacy/ (user __token__, password from"
-                f" {args.upload_token_file}; at most {args.max_upload_size} bytes)",
+                f"uploads: {base}/legacy/ and PUT {base}/blobs/sha256/<hex> (user __token__,"
+                f" password from {args.upload_token_file}; at most {args.max_upload_size} bytes)",
                 flush=True,
             )
         if threading.current_thread() is threading.main_thread():

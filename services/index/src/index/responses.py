@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 
 # A reason phrase may only hold visible ASCII and spaces here (clients choke on more).
 _UNSAFE_REASON = re.compile(r"[^\x20-\x7e]+")
 _MAX_REASON = 300
+# Distribution files and blobs never change.
+FILE_CACHE_CONTROL = "public, max-age=31536000, immutable"
+_CHUNK = 1 << 16
 
 
 @dataclass
@@ -43,3 +47,9 @@ def refusal(code: int, message: str, *headers: tuple[str, str]) -> Response:
     if len(reason) > _MAX_REASON:
         reason = reason[: _MAX_REASON - 3] + "..."
     return text(f"{code} {reason}", message, *headers)
+
+
+def file_chunks(path: Path) -> Iterator[bytes]:
+    """A file's bytes, read as the server sends them."""
+    with open(path, "rb") as f:
+        yield from iter(lambda: f.read(_CHUNK), b"")

@@ -76,7 +76,7 @@ def name_max(directory: Path) -> int:
 class PendingFile:
     """A hidden temporary file in the data directory, invisible until `Storage.publish`."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, algorithm: str = "sha256") -> None:
         fd, name = tempfile.mkstemp(dir=root, prefix=PENDING_PREFIX, suffix=PENDING_SUFFIX)
         self.path = Path(name)
         # Held until discard(), through a second descriptor, so close() keeps it: the file is
@@ -86,7 +86,7 @@ class PendingFile:
         self._lock_fd: int | None = os.dup(fd)
         self._file = os.fdopen(fd, "wb")
         self.size = 0
-        self.digest = hashlib.sha256()
+        self.digest = hashlib.new(algorithm)
 
     def write(self, data: bytes) -> None:
         self._file.write(data)
@@ -145,6 +145,46 @@ def _with_file(
     updated = dict(projects)
     updated[stored.project] = sorted([*files, stored], key=lambda f: f.filename)
     return updated if stored.project in projects else dict(sorted(updated.items()))
+
+
+def sync_directory(directory: Path) -> None:
+    """Make new entries of `directory` durable; not every platform can open a directory."""
+    with contextlib.suppress(OSError):
+        fd = os.open(directory, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def remove_stale_pending(directory: Path) -> list[Path]:
+    """Delete the `.upload-*.part` files in `directory` that no upload holds; returns them.
+
+    What a killed process left is unlocked and goes, however young; what another index
+    process serving this directory is writing is locked and stays. Where the file system
+    cannot lock, files older than STALE_UPLOAD_AGE go.
+    """
+    removed = []
+    for path in directory.glob(PENDING_PREFIX + "*" + PENDING_SUFFIX):
+        try:
+            fd = os.open(path, os.O_RDONLY)
+        except FileNotFoundError:
+            continue
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            stale = True
+        except BlockingIOError:
+            stale = False  # an upload in progress
+        except OSError:
+            stale = os.fstat(fd).st_mtime < time.time() - STALE_UPLOAD_AGE
+        try:
+            if stale:
+                with contextlib.suppress(FileNotFoundError):
+                    path.unlink()
+                    removed.append(path)
+        finally:
+            os.close(fd)
+    return sorted(removed)
 
 
 class Storage:
@@ -416,42 +456,14 @@ class Storage:
             os.replace(source, final)
 
     def _sync_directory(self) -> None:
-        # Make the new directory entries durable; not every platform can open a directory.
-        with contextlib.suppress(OSError):
-            fd = os.open(self.root, os.O_RDONLY)
-            try:
-                os.fsync(fd)
-            finally:
-                os.close(fd)
+        sync_directory(self.root)
 
     def remove_stale_uploads(self) -> list[Path]:
         """Delete the `.upload-*.part` files no upload holds; returns what it removed.
 
-        Called at start: what a killed process left is unlocked and goes, however young;
-        what another index process serving this directory is writing is locked and stays.
-        Where the file system cannot lock, files older than STALE_UPLOAD_AGE go.
+        Called at start: see `remove_stale_pending`.
         """
-        removed = []
-        for path in self.root.glob(PENDING_PREFIX + "*" + PENDING_SUFFIX):
-            try:
-                fd = os.open(path, os.O_RDONLY)
-            except FileNotFoundError:
-                continue
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                stale = True
-            except BlockingIOError:
-                stale = False  # an upload in progress
-            except OSError:
-                stale = os.fstat(fd).st_mtime < time.time() - STALE_UPLOAD_AGE
-            try:
-                if stale:
-                    with contextlib.suppress(FileNotFoundError):
-                        path.unlink()
-                        removed.append(path)
-            finally:
-                os.close(fd)
-        return sorted(removed)
+        return remove_stale_pending(self.root)
 
     def find(self, filename: str) -> StoredFile | None:
         """The distribution called `filename`, if it is being served."""

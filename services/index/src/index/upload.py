@@ -33,7 +33,7 @@ import hmac
 import logging
 import re
 import time
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -94,7 +94,7 @@ class UploadSettings:
     max_upload_size: int = DEFAULT_MAX_UPLOAD_SIZE
 
 
-class _ReceiveError(Exception):
+class ReceiveError(Exception):
     """Reading the request body failed (the client stalled or went away)."""
 
     def __init__(self, error: OSError) -> None:
@@ -102,7 +102,7 @@ class _ReceiveError(Exception):
         super().__init__(str(error))
 
 
-class _Body:
+class RequestBody:
     """The request body, counting what has been read so the rest can be drained."""
 
     def __init__(self, stream: Readable, length: int) -> None:
@@ -113,7 +113,7 @@ class _Body:
         try:
             data = self._stream.read(min(n, self.remaining))
         except OSError as e:
-            raise _ReceiveError(e) from e
+            raise ReceiveError(e) from e
         self.remaining -= len(data)
         return data
 
@@ -125,14 +125,14 @@ class _Body:
             while self.remaining > 0 and self.read(_DRAIN_CHUNK):
                 if deadline is not None and time.monotonic() > deadline:
                     return
-        except _ReceiveError:
+        except ReceiveError:
             pass
 
 
 class _ThenDrain:
     """A response body that, once sent (the server calls close()), drains the request body."""
 
-    def __init__(self, chunks: Iterable[bytes], body: _Body, deadline: float | None) -> None:
+    def __init__(self, chunks: Iterable[bytes], body: RequestBody, deadline: float | None) -> None:
         self._chunks = chunks
         self._body = body
         self._deadline = deadline
@@ -234,6 +234,41 @@ def check_filename(filename: str, storage: Storage) -> tuple[str, str]:
     return project, version
 
 
+def guarded(
+    environ: Mapping[str, Any], settings: UploadSettings, store: Callable[[RequestBody], Response]
+) -> Response:
+    """An upload request: the token and Content-Length checked, then `store(body)`.
+
+    A `Refused` (from the checks or from `store`) becomes its refusal, answered at once; the
+    rest of the body is drained afterwards (see DRAIN_LIMIT) so the client reads the answer,
+    for a bounded time if the request failed authentication. After `store` the rest of the
+    body is drained too.
+    """
+    declared = str(environ.get("CONTENT_LENGTH") or "")
+    # What the client sends is drained after a refusal (see DRAIN_LIMIT), so it can read it.
+    body = RequestBody(environ["wsgi.input"], int(declared) if _LENGTH.fullmatch(declared) else 0)
+    authenticated = False
+    try:
+        check_credentials(environ.get("HTTP_AUTHORIZATION"), settings.token)
+        authenticated = True
+        content_length(environ, settings.max_upload_size)
+        response = store(body)
+    except Refused as e:
+        logger.warning("upload refused: %s", e)
+        response = refusal(e.code, e.message, *e.headers)
+        deadline = None
+        if not authenticated:
+            deadline = time.monotonic() + REFUSED_DRAIN_SECONDS
+            set_read_timeout = environ.get(SET_READ_TIMEOUT)
+            if set_read_timeout is not None:
+                set_read_timeout(REFUSED_READ_TIMEOUT)
+        # Answer first, drain after: a client that stalls still gets its refusal at once.
+        response.body = _ThenDrain(response.body, body, deadline)
+        return response
+    body.drain()
+    return response
+
+
 def _single(fields: Mapping[str, list[str]], name: str) -> str | None:
     values = fields.get(name)
     if not values:
@@ -297,32 +332,14 @@ class Uploader:
         self.settings = settings
 
     def __call__(self, environ: Mapping[str, Any]) -> Response:
-        declared = str(environ.get("CONTENT_LENGTH") or "")
-        # What the client sends is drained after a refusal (see DRAIN_LIMIT), so it can read it.
-        body = _Body(environ["wsgi.input"], int(declared) if _LENGTH.fullmatch(declared) else 0)
-        authenticated = False
-        try:
-            check_credentials(environ.get("HTTP_AUTHORIZATION"), self.settings.token)
-            authenticated = True
-            content_length(environ, self.settings.max_upload_size)
-            filename, size, sha256 = self._receive(environ, body)
-        except Refused as e:
-            logger.warning("upload refused: %s", e)
-            response = refusal(e.code, e.message, *e.headers)
-            deadline = None
-            if not authenticated:
-                deadline = time.monotonic() + REFUSED_DRAIN_SECONDS
-                set_read_timeout = environ.get(SET_READ_TIMEOUT)
-                if set_read_timeout is not None:
-                    set_read_timeout(REFUSED_READ_TIMEOUT)
-            # Answer first, drain after: a client that stalls still gets its refusal at once.
-            response.body = _ThenDrain(response.body, body, deadline)
-            return response
-        body.drain()
+        return guarded(environ, self.settings, lambda body: self._store(environ, body))
+
+    def _store(self, environ: Mapping[str, Any], body: RequestBody) -> Response:
+        filename, size, sha256 = self._receive(environ, body)
         logger.info("stored %s (%d bytes, sha256 %s)", filename, size, sha256)
         return text("200 OK", f"stored {filename} ({size} bytes, sha256 {sha256})")
 
-    def _receive(self, environ: Mapping[str, Any], body: _Body) -> tuple[str, int, str]:
+    def _receive(self, environ: Mapping[str, Any], body: RequestBody) -> tuple[str, int, str]:
         received: _Received | None = None
         try:
             boundary = boundary_from_content_type(environ.get("CONTENT_TYPE"))
@@ -348,7 +365,7 @@ class Uploader:
             return self._publish(fields, received)
         except MultipartError as e:
             raise Refused(400, f"malformed multipart/form-data body: {e}") from None
-        except _ReceiveError as e:
+        except ReceiveError as e:
             if isinstance(e.error, TimeoutError):
                 raise Refused(408, "the upload stalled; the server stopped waiting") from None
             raise Refused(400, f"the upload could not be received: {e}") from None

@@ -46,6 +46,10 @@ class Findings:
     scope: Scope = Scope(whole_repository=False)
 
 
+# What a banned import's message says in place of the imported module's project.
+THIRD_PARTY = "not first-party"
+
+
 class _Edge(NamedTuple):
     """One reference found in a checked file, with where both of its ends are."""
 
@@ -92,7 +96,7 @@ def find_violations(request: CheckRequest, build_root: str, request_path: str) -
     )
     policy = Policy(rule_set)
     python = _PythonChecker(request, build_root, request_path, policy)
-    violations = set()
+    violations = set(python.banned_imports())
     project_edges = []
     for edge in (
         *python.edges(),
@@ -262,6 +266,32 @@ class _PythonChecker:
             importer = self.policy.classify(file.path)
             for line, name in imported_names:
                 yield from self._import_edges(file, importer, line, name)
+
+    def banned_imports(self) -> Iterator[Violation]:
+        """Imports a `[[banned-imports]]` table forbids in a checked file (e.g. Pants in a pure
+        plugin module). Such modules are not first-party, so no edge leads to them: the files
+        under a ban are parsed with ast, which sees every import."""
+        for entry in self.request.python_files:
+            bans = self.policy.bans_for(entry.path) if entry.check else ()
+            tree = self._tree(entry) if bans else None
+            if tree is None:
+                continue
+            file = self.file[entry]
+            for imported in self._find_imports(file, tree):
+                if imported.name in self.index:
+                    continue
+                for ban in bans:
+                    if ban.bans(imported.name):
+                        yield Violation(
+                            path=entry.path,
+                            line=imported.line,
+                            importer=file.module or entry.path,
+                            kind=EdgeKind.PYTHON_IMPORT,
+                            imported=imported.name,
+                            project=THIRD_PARTY,
+                            rule_id=ban.id,
+                            rule_text=ban.text,
+                        )
 
     def _find_imports(self, file: PythonFile, tree: ast.Module) -> tuple[ImportedName, ...]:
         return find_imports(

@@ -295,6 +295,43 @@ def socket_path_ok(path: Path, what: str) -> None:
         )
 
 
+@dataclass(frozen=True)
+class PreparedServer:
+    """What a server needs before its own setup: who runs it, its private `work` directory
+    (removed when it stops), its program tree copied where that user can read it, its data
+    directory (in `work` unless the caller keeps one) and an empty log file it owns."""
+
+    run_as: RunAs
+    work: Path
+    tree: Path
+    data_dir: Path
+    log: Path
+
+
+def prepare_server(
+    what: str,
+    kind: str,
+    program: str,
+    base: Path | None,
+    data_dir: Path | None,
+    host: str | None,
+    port: int,
+) -> PreparedServer:
+    base = servers_dir() if base is None else base
+    found = find_program(kind, program, base)
+    if host:
+        check_port_free(host, port, what)
+    run_as = RunAs.for_servers()
+    if data_dir is not None:
+        reachable_by(run_as, data_dir)
+    work = private_dir(f"pantry-{kind}-", run_as)
+    tree = reachable_copy(found.parent.parent, run_as, work)
+    log = work / f"{kind}.log"
+    log.touch()
+    run_as.own(log)
+    return PreparedServer(run_as, work, tree, work / "data" if data_dir is None else data_dir, log)
+
+
 # --- PostgreSQL -------------------------------------------------------------------------------
 
 # Settings of a throw-away server: durability off (a crash loses nothing that matters), small.
@@ -391,26 +428,14 @@ def start_postgresql(
     Without `data_dir`, a fresh throw-away one. Without `host`, it listens only on a Unix
     socket in a private directory (no port to collide with); with one, on `host:port`.
     """
-    base = servers_dir() if base is None else base
-    postgres = find_program("postgresql", "postgres", base)
-    if host:
-        check_port_free(host, port, "PostgreSQL")
-    run_as = RunAs.for_servers()
-    if data_dir is not None:
-        reachable_by(run_as, data_dir)
-    work = private_dir("pantry-pg-", run_as)
-    tree = reachable_copy(postgres.parent.parent, run_as, work)
+    prepared = prepare_server("PostgreSQL", "postgresql", "postgres", base, data_dir, host, port)
+    run_as, work, tree, log = prepared.run_as, prepared.work, prepared.tree, prepared.log
     postgres = tree / "bin" / "postgres"
-    # `work` (socket, log, data unless the caller keeps it elsewhere) goes when it stops.
-    if data_dir is None:
-        data_dir = work / "data"
+    data_dir = prepared.data_dir
     socket_dir = work / "run"
     socket_dir.mkdir()
     run_as.own(socket_dir)
     socket_path_ok(socket_dir / f".s.PGSQL.{port}", "PostgreSQL")
-    log = work / "postgresql.log"
-    log.touch()
-    run_as.own(log)
     if not (data_dir / "PG_VERSION").exists():
         data_dir.parent.mkdir(parents=True, exist_ok=True)
         if not data_dir.exists():
@@ -501,23 +526,12 @@ def start_redis(
     """Start Redis: without `host` on a Unix socket only, else on `host:port`; with
     `persist`, it saves to `data_dir` (a local run), else keeps everything in memory.
     `extra_args` are more `--name value` settings."""
-    base = servers_dir() if base is None else base
-    program = find_program("redis", "redis-server", base)
-    if host:
-        check_port_free(host, port, "Redis")
-    run_as = RunAs.for_servers()
-    if data_dir is not None:
-        reachable_by(run_as, data_dir)
-    work = private_dir("pantry-redis-", run_as)
-    tree = reachable_copy(program.parent.parent, run_as, work)
-    if data_dir is None:
-        data_dir = work / "data"
+    prepared = prepare_server("Redis", "redis", "redis-server", base, data_dir, host, port)
+    run_as, work, tree, log = prepared.run_as, prepared.work, prepared.tree, prepared.log
+    data_dir = prepared.data_dir
     data_dir.mkdir(parents=True, exist_ok=True)
     run_as.own(data_dir)
     sock = None if host else work / "run" / "redis.sock"
-    log = work / "redis.log"
-    log.touch()
-    run_as.own(log)
     argv = [str(tree / "bin" / "redis-server"), "--dir", str(data_dir), "--daemonize", "no"]
     argv += ["--save", "60 1" if persist else "", "--appendonly", "no"]
     if sock is not None:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pantry.oci.debian_tools import DebianTools, DebianToolsRequest
 from pantry.oci.skopeo import OciPublishError, copy_argv, image_refs
 from pantry.oci.subsystem import OciSubsystem
 from pantry.oci.target_types import (
@@ -20,6 +19,7 @@ from pantry.oci.target_types import (
     OciImageSkipPushField,
     OciImageTagsField,
 )
+from pantry.oci.util_rules.debian_tools import DebianTools, DebianToolsRequest
 from pants.core.goals.publish import (
     PublishFieldSet,
     PublishOutputData,

@@ -1,10 +1,10 @@
 """`debian_tools`: outside programs (skopeo, umoci, ...) from pinned Debian packages.
 
 One cacheable process of the stdlib-only builder (`tool.py tools-tree`) fetches the pinned
-`.deb`s with `apt-get download NAME=VERSION`, checks their sha256 and unpacks them, as the
-`oci_base_image` layer does; the rest is thin glue: `package` puts the tree in dist/ (and, via
-`runtime_package_dependencies`, in a test's sandbox), and `DebianToolsRequest` gives other
-rules (`publish`) the tree's digest.
+`.deb`s with `apt-get download NAME=VERSION` (or from `[oci].index_url`'s blobs), checks their
+sha256 and unpacks them, as the `oci_base_image` layer does; `DebianToolsRequest` gives other
+rules the tree's digest (`goals/package_debian_tools.py` puts it in dist/, `goals/publish.py`
+runs its skopeo).
 """
 
 from __future__ import annotations
@@ -13,20 +13,20 @@ import json
 from dataclasses import dataclass
 
 from pantry.oci.debian import TOOLS_BIN
-from pantry.oci.rules import OciImageError, OciTool, apt_get_path, run_oci_tool
+from pantry.oci.subsystem import OciSubsystem
 from pantry.oci.target_types import (
     DebianToolsBinariesField,
     DebianToolsPackagesField,
     DebianToolsTarget,
 )
-from pants.core.goals.package import (
-    BuiltPackage,
-    BuiltPackageArtifact,
-    OutputPathField,
-    PackageFieldSet,
+from pantry.oci.util_rules.oci_tool import (
+    OciImageError,
+    OciTool,
+    debian_fetch_args,
+    run_oci_tool,
 )
 from pants.engine.addresses import Address
-from pants.engine.fs import AddPrefix, Digest, MergeDigests, RemovePrefix
+from pants.engine.fs import Digest, MergeDigests, RemovePrefix
 from pants.engine.rules import Get, collect_rules, rule
 from pants.engine.target import (
     HydratedSources,
@@ -34,7 +34,6 @@ from pants.engine.target import (
     WrappedTarget,
     WrappedTargetRequest,
 )
-from pants.engine.unions import UnionRule
 from pants.util.frozendict import FrozenDict
 
 TREE = "tools"
@@ -76,9 +75,9 @@ class DebianToolsTree:
 
 @rule(desc="Fetch and unpack pinned Debian packages")
 async def fetch_debian_tools_tree(
-    request: DebianToolsTreeRequest, tool: OciTool
+    request: DebianToolsTreeRequest, tool: OciTool, oci: OciSubsystem
 ) -> DebianToolsTree:
-    apt_get = await apt_get_path(f"Fetching the tools of {request.address}")
+    fetch = await debian_fetch_args(f"Fetching the tools of {request.address}", oci)
     input_digest = await Get(Digest, MergeDigests([tool.digest, request.pins]))
     argv = {name: list(program) for name, program in sorted(request.binaries.items())}
     output = await run_oci_tool(
@@ -89,8 +88,7 @@ async def fetch_debian_tools_tree(
             request.pins_path,
             "--pins-path",
             request.pins_path,
-            "--apt-get",
-            apt_get,
+            *fetch,
             "--binaries",
             json.dumps(argv, sort_keys=True),
             "--out",
@@ -133,24 +131,5 @@ async def build_debian_tools(request: DebianToolsRequest) -> DebianTools:
     return DebianTools(request.address, tree.digest, tuple(sorted(binaries)))
 
 
-@dataclass(frozen=True)
-class DebianToolsFieldSet(PackageFieldSet):
-    required_fields = (DebianToolsBinariesField,)
-
-    binaries: DebianToolsBinariesField
-    output_path: OutputPathField
-
-
-@rule(desc="Package pinned Debian tools")
-async def package_debian_tools(field_set: DebianToolsFieldSet) -> BuiltPackage:
-    tools = await Get(
-        DebianTools, DebianToolsRequest(field_set.address, f"the target {field_set.address}")
-    )
-    output_path = field_set.output_path.value_or_default(file_ending=None)
-    digest = await Get(Digest, AddPrefix(tools.digest, output_path))
-    programs = tuple(tools.program(output_path, name) for name in tools.names)
-    return BuiltPackage(digest, (BuiltPackageArtifact(output_path, programs),))
-
-
 def rules():
-    return [*collect_rules(), UnionRule(PackageFieldSet, DebianToolsFieldSet)]
+    return collect_rules()
