@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
-from pantry.affected import git
 from pantry.affected.build_files import compare_build_files
 from pantry.affected.global_inputs import global_input_for
 from pantry.affected.goal import Affected, AffectedKind, AffectedSubsystem
 from pantry.affected.lock_precision import lock_seeds
 from pantry.affected.selection import Seed, render, select
+from pantry.vcs.git import Repository
 from pants.backend.project_info.dependents import AddressToDependents
 from pants.backend.python.subsystems.setup import PythonSetup
 from pants.backend.python.target_types import (
@@ -35,10 +34,16 @@ def _requirement_strings(target: Target) -> tuple[str, ...]:
     return tuple(str(requirement) for requirement in target[PythonRequirementsField].value)
 
 
-def _build_file_seeds(build_root: Path, base: str, path: str, targets: list[Target]) -> list[Seed]:
+def _text(content: bytes | None) -> str | None:
+    return None if content is None else content.decode("utf-8")
+
+
+def _build_file_seeds(
+    repository: Repository, base: str, path: str, targets: list[Target]
+) -> list[Seed]:
     directory = os.path.dirname(path)
-    old = git.file_at(build_root, base, path)
-    current = build_root / path
+    old = _text(repository.file_at(base, path))
+    current = repository.root / path
     new = current.read_text() if current.is_file() else None
     change = compare_build_files(old, new, os.path.basename(directory) or "root")
     if change.whole_tree:
@@ -65,9 +70,10 @@ async def list_affected(
     address_to_dependents: AddressToDependents,
 ) -> Affected:
     root = build_root.pathlib_path
-    # A bad --base or a repository git cannot read raises git.GitError, a PantryError.
-    base = git.resolve_base(root, subsystem.base)
-    changes = git.changed_files(root, base)
+    repository = Repository(root)
+    # A bad --base or a repository git cannot read raises vcs.git.GitError, a PantryError.
+    base = repository.resolve_base(subsystem.base, "--affected-base").commit
+    changes = repository.changed_files(base)
 
     # Generated targets (one per file) stand for their generators everywhere but where a
     # deleted file's only owner is its generator.
@@ -87,7 +93,7 @@ async def list_affected(
             reason = f"{path} changed ({global_input.reason})"
             seeds.extend(Seed(tgt.address.spec, reason) for tgt in targets)
         elif _is_build_file(path):
-            seeds.extend(_build_file_seeds(root, base, path, targets))
+            seeds.extend(_build_file_seeds(repository, base, path, targets))
         elif path in lockfiles:
             current = root / path
             requirements = {
@@ -101,7 +107,7 @@ async def list_affected(
             seeds.extend(
                 lock_seeds(
                     path,
-                    git.file_at(root, base, path),
+                    _text(repository.file_at(base, path)),
                     current.read_text() if current.is_file() else None,
                     requirements,
                 )

@@ -1,5 +1,6 @@
-"""Engine glue for `./pants ide`: ask the build graph and Pants' export, let the pure modules
-decide (`layout`, `interpreters`, `venv_state`, `editor_config`), write with `files`.
+"""Engine glue for `./pants ide`: ask the build graph and Pants' export, let the pure
+`plan.plan_ide` decide (with `layout`, `interpreters`, `venv_state`, `editor_config`), then
+carry the plan out: export the stale venvs, write with `files`, print `IdePlan.report`.
 
 Order matters for "nothing half-written": the editor settings are read and checked first,
 then the venvs are built (an interpreter or resolve failure stops here, before anything on
@@ -14,14 +15,12 @@ import os
 import posixpath
 from collections import defaultdict
 from dataclasses import dataclass
-from pathlib import Path
-from typing import NoReturn
 
 from pantry.errors import PantryError
-from pantry.ide import editor_config, files, layout
+from pantry.ide import files, layout, plan
 from pantry.ide.goal import Ide, IdeSubsystem
 from pantry.ide.interpreters import venv_interpreter_constraints
-from pantry.ide.venv_state import STAMP, ExportRecord, VenvFacts, stale_reason
+from pantry.ide.venv_state import ExportRecord
 from pants.backend.python.goals.export import VenvExportRequest
 from pants.backend.python.subsystems.setup import PythonSetup
 from pants.backend.python.target_types import PexLayout, PythonResolveField, PythonSourceField
@@ -44,9 +43,7 @@ from pants.engine.rules import Effect, Get, MultiGet, collect_rules, goal_rule, 
 from pants.engine.target import AllTargets
 from pants.source.source_root import SourceRootsRequest, SourceRootsResult
 from pants.util.dirutil import safe_rmtree
-from pants.util.strutil import path_safe, pluralize
-
-PTH_FILE = "pantry-ide-source-roots.pth"
+from pants.util.strutil import path_safe
 
 
 class MissingInterpreterError(PantryError):
@@ -179,37 +176,6 @@ async def build_ide_venv(request: IdeVenvRequest, python_setup: PythonSetup) -> 
     return IdeVenv(record, export)
 
 
-def _facts(venv_dir: Path, python_version: str) -> VenvFacts:
-    stamp = venv_dir / STAMP
-    major_minor = ".".join(python_version.split(".")[:2])
-    interpreter = venv_dir / "bin" / "python"
-    return VenvFacts(
-        exists=venv_dir.is_dir(),
-        record_text=stamp.read_text() if stamp.is_file() else None,
-        interpreter_exists=interpreter.exists() and os.access(interpreter, os.X_OK),
-        site_packages_exists=(venv_dir / "lib" / f"python{major_minor}" / "site-packages").is_dir(),
-    )
-
-
-def _settings_files(
-    subsystem: IdeSubsystem, root: Path
-) -> list[tuple[str, Path, dict]]:  # label, path, parsed existing settings
-    wanted = []
-    if subsystem.pyright:
-        wanted.append(editor_config.PYRIGHT_CONFIG)
-    if subsystem.vscode:
-        wanted.append(editor_config.VSCODE_SETTINGS)
-    found = []
-    for label in wanted:
-        path = root / label
-        settings = editor_config.parse_settings(label, files.read_text(path, label))
-        if label == editor_config.PYRIGHT_CONFIG:
-            editor_config.check_pyright_config(label, settings)
-        files.check_writable(path, label)
-        found.append((label, path, settings))
-    return found
-
-
 @goal_rule(desc="Prepare virtualenvs and editor settings")
 async def ide(
     console: Console,
@@ -220,113 +186,80 @@ async def ide(
     first_party: FirstPartyPython,
     workspace: Workspace,
 ) -> Ide:
-    def fail(message: str) -> NoReturn:
-        raise IdeError(f"ide: {message}") from None
-
     if not python_setup.enable_resolves:
-        fail(
-            "`[python].enable_resolves` is false: `./pants ide` exports one virtualenv per"
+        raise IdeError(
+            "ide: `[python].enable_resolves` is false: `./pants ide` exports one virtualenv per"
             " resolve (`[python.resolves]`). Set it to true in pants.toml."
         )
     root = build_root.pathlib_path
     trees = layout.trees(first_party.files, python_setup.default_resolve)
     if not trees:
-        fail("no first-party Python code (python_sources/python_tests targets) found.")
+        raise IdeError(
+            "ide: no first-party Python code (python_sources/python_tests targets) found."
+        )
     try:
-        settings_files = _settings_files(subsystem, root)
-    except (editor_config.SettingsFileError, files.UnwritableFileError) as error:
-        fail(str(error))
-
-    try:
+        settings_files = plan.read_settings_files(
+            root, pyright=subsystem.pyright, vscode=subsystem.vscode
+        )
         venvs = await MultiGet(Get(IdeVenv, IdeVenvRequest(tree.resolve)) for tree in trees)
-    except (MissingInterpreterError, VenvBuildError) as error:
-        fail(str(error))
+    except PantryError as error:
+        raise IdeError(f"ide: {error}") from None
 
-    summary: list[str] = []
-    exported: list[editor_config.Venv] = []
-    writes: list[files.PlannedWrite] = []
-    for tree, venv in zip(trees, venvs):
-        relative_dir = os.path.join(str(dist_dir.relpath), "export", venv.export.reldir)
-        venv_dir = root / relative_dir
-        reason = (
-            "--ide-force"
-            if subsystem.force
-            else stale_reason(venv.record, _facts(venv_dir, venv.record.python_version))
-        )
-        if reason:
-            console.print_stderr(
-                f"ide: exporting `{tree.resolve}` to {relative_dir} ({reason}); this can take"
-                " a few minutes..."
+    export_dir = os.path.join(str(dist_dir.relpath), "export")
+    ide_plan = plan.plan_ide(
+        build_root=root,
+        venvs=[
+            plan.VenvInput(
+                tree,
+                venv.record,
+                os.path.join(export_dir, venv.export.reldir),
+                plan.venv_facts(root / export_dir / venv.export.reldir, venv.record.python_version),
             )
-            safe_rmtree(str(venv_dir))
-            workspace.write_digest(venv.export.digest, path_prefix=relative_dir)
-            path_env = await Get(EnvironmentVars, EnvironmentVarsRequest(["PATH"]))
-            for command in venv.export.post_processing_cmds:
-                result = await Effect(
-                    InteractiveProcessResult,
-                    InteractiveProcess(
-                        argv=tuple(arg.format(digest_root=venv_dir) for arg in command.argv),
-                        env={"PATH": path_env.get("PATH", ""), **command.extra_env},
-                        run_in_workspace=True,
-                    ),
-                )
-                if result.exit_code:
-                    fail(
-                        f"exporting `{tree.resolve}` failed: `{' '.join(command.argv)}` exited"
-                        f" with {result.exit_code} (its output is above). {relative_dir} is"
-                        " incomplete and will be rebuilt by the next `./pants ide`; no editor"
-                        " settings were written."
-                    )
-            try:
-                files.write_all([files.PlannedWrite(venv_dir / STAMP, venv.record.render(), STAMP)])
-            except files.UnwritableFileError as error:
-                fail(str(error))
-        major_minor = ".".join(venv.record.python_version.split(".")[:2])
-        info = editor_config.Venv(tree.resolve, str(venv_dir), major_minor, tree.source_roots)
-        exported.append(info)
-        pth = Path(info.site_packages) / PTH_FILE
-        writes.append(
-            files.PlannedWrite(
-                pth,
-                layout.pth_content(str(root), tree.source_roots),
-                os.path.relpath(pth, root),
-            )
-        )
-        summary.extend(
-            [
-                f"{tree.resolve}: {relative_dir} ("
-                + (f"exported: {reason}" if reason else "up to date")
-                + f", Python {venv.record.python_version})",
-                f"  interpreter: {info.interpreter}",
-                f"  {pluralize(len(tree.source_roots), 'source root')} importable via"
-                f" {os.path.relpath(pth, venv_dir)}",
-            ]
-        )
-
-    default = exported[0]
-    roots = layout.execution_roots(first_party.files, python_setup.default_resolve)
-    for label, path, settings in settings_files:
-        if label == editor_config.PYRIGHT_CONFIG:
-            merged = editor_config.merge_pyright_config(
-                settings, build_root=str(root), default=default, venvs=exported, roots=roots
-            )
-        else:
-            merged = editor_config.merge_vscode_settings(
-                settings, build_root=str(root), default=default, venvs=exported
-            )
-        writes.append(files.PlannedWrite(path, editor_config.render(merged), label))
-    try:
-        written = {write.label for write in files.write_all(writes)}
-    except files.UnwritableFileError as error:
-        fail(str(error))
-
-    for line in summary:
-        console.print_stdout(line)
-    for write in writes:
-        console.print_stdout(f"{'wrote' if write.label in written else 'unchanged'}: {write.label}")
-    console.print_stdout(
-        f"Point your editor's Python interpreter at {default.interpreter} (README: Editors)."
+            for tree, venv in zip(trees, venvs)
+        ],
+        settings_files=settings_files,
+        execution_roots=layout.execution_roots(first_party.files, python_setup.default_resolve),
+        force=subsystem.force,
     )
+
+    results = {tree.resolve: venv.export for tree, venv in zip(trees, venvs)}
+    for export in ide_plan.exports:
+        console.print_stderr(export.announcement)
+        # What Pants 2.17's `export` goal does with an ExportResult (core/goals/export.py,
+        # `export`: remove the directory, write the digest, run the post-processing commands
+        # with only PATH), copied because Pants has it inline in its goal rule, which no
+        # other rule can call, and because it rewrites every venv on every run: here only
+        # stale ones. Use Pants' code instead once it exposes it as a rule or function.
+        safe_rmtree(str(export.venv_dir))
+        workspace.write_digest(results[export.resolve].digest, path_prefix=export.relative_dir)
+        path_env = await Get(EnvironmentVars, EnvironmentVarsRequest(["PATH"]))
+        for command in results[export.resolve].post_processing_cmds:
+            result = await Effect(
+                InteractiveProcessResult,
+                InteractiveProcess(
+                    argv=tuple(arg.format(digest_root=export.venv_dir) for arg in command.argv),
+                    env={"PATH": path_env.get("PATH", ""), **command.extra_env},
+                    run_in_workspace=True,
+                ),
+            )
+            if result.exit_code:
+                raise IdeError(
+                    f"ide: exporting `{export.resolve}` failed: `{' '.join(command.argv)}`"
+                    f" exited with {result.exit_code} (its output is above)."
+                    f" {export.relative_dir} is incomplete and will be rebuilt by the next"
+                    " `./pants ide`; no editor settings were written."
+                )
+        try:
+            files.write_all([export.stamp])
+        except files.UnwritableFileError as error:
+            raise IdeError(f"ide: {error}") from None
+
+    try:
+        written = files.write_all(ide_plan.writes)
+    except files.UnwritableFileError as error:
+        raise IdeError(f"ide: {error}") from None
+    for line in ide_plan.report(written):
+        console.print_stdout(line)
     return Ide(exit_code=0)
 
 

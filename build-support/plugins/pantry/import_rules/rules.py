@@ -31,12 +31,8 @@ from pathlib import PurePath
 from typing import Any, Optional
 
 from pantry.errors import PantryError
-from pantry.import_rules.shipping import (
-    REQUEST_FILE,
-    checker_args,
-    checker_files,
-    render_request,
-)
+from pantry.import_rules.request import BuildDependency, CheckedPythonFile, CheckRequest
+from pantry.import_rules.shipping import REQUEST_FILE, checker_args, checker_files
 from pantry.import_rules.subsystem import ImportRules
 from pants.backend.python.dependency_inference.subsystem import PythonInferSubsystem
 from pants.backend.python.subsystems.setup import PythonSetup
@@ -179,20 +175,23 @@ async def gather_checker_input(
         root_of[path] = source_roots.path_to_root[PurePath(path)].path
         if t.address in checked:
             checked_paths.add(path)
-    request = render_request(
+    request = CheckRequest(
         rules_file=rules_file,
         baseline_file=baseline_file,
-        python_files=((path, root, path in checked_paths) for path, root in root_of.items()),
-        build_dependencies=(
-            (build_file_of[owner], owner.spec, spec) for owner, spec in dependencies
+        python_files=tuple(
+            CheckedPythonFile(path, root, path in checked_paths) for path, root in root_of.items()
         ),
-        terraform_files=terraform_sources.files,
+        build_dependencies=tuple(
+            BuildDependency(build_file_of[owner], None, owner.spec, spec)
+            for owner, spec in dependencies
+        ),
+        terraform_files=tuple(terraform_sources.files),
         string_imports_min_dots=(
             python_infer.string_imports_min_dots if python_infer.string_imports else None
         ),
         whole_repository=whole_repository,
         write_baseline=baseline_file if run.write_baseline else None,
-    )
+    ).render()
 
     request_digest, build_files, rule_files = await MultiGet(
         Get(Digest, CreateDigest([FileContent(REQUEST_FILE, request)])),

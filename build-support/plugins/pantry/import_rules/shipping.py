@@ -8,22 +8,20 @@ puts them into the tool's PEX next to grimp:
     pex = PexRequest(..., main=EntryPoint(CHECKER_MAIN), sources=sources)
     VenvPexProcess(pex, argv=checker_args(REQUEST_FILE), input_digest=repo files + request)
 
-and writes the request with `render_request`. (`checker_argv` is the same as a plain
-interpreter command line.) Only the standard library, grimp and (on Python < 3.11) tomli
-must be importable. `shipping_test` runs the shipped copy the way the glue does.
+and writes the request with `request.CheckRequest(...).render()`. (`checker_argv` is
+the same as a plain interpreter command line.) Only the standard library, grimp and (on
+Python < 3.11) tomli must be importable. `shipping_test` runs the shipped copy the way the
+glue does.
 """
 
 from __future__ import annotations
 
-import json
 import pkgutil
-from typing import Iterable, Optional
 
 CHECKER_PACKAGE = "__pantry_import_rules"
 CHECKER_MAIN = f"{CHECKER_PACKAGE}.checker"
 # Where the glue writes the request, at the sandbox root (the checker's build root).
 REQUEST_FILE = "__pantry_import_rules_request.json"
-REQUEST_VERSION = 1
 
 # Every module the checker imports, relative to this package. `shipping_test` fails when
 # a module is added to the package but not here.
@@ -36,6 +34,7 @@ CHECKER_MODULES = (
     "modules.py",
     "policy.py",
     "python_imports.py",
+    "request.py",
     "rules_file.py",
     "terraform.py",
     "violations.py",
@@ -44,7 +43,6 @@ CHECKER_MODULES = (
     "checker/check.py",
     "checker/grimp_imports.py",
     "checker/main.py",
-    "checker/request.py",
 )
 
 
@@ -67,42 +65,3 @@ def checker_args(request_path: str, build_root: str = ".") -> tuple[str, ...]:
 def checker_argv(request_path: str, build_root: str = ".") -> tuple[str, ...]:
     """The interpreter arguments that run the shipped checker from the sandbox root."""
     return ("-m", CHECKER_MAIN, *checker_args(request_path, build_root))
-
-
-def render_request(
-    *,
-    rules_file: str,
-    baseline_file: Optional[str],
-    python_files: Iterable[tuple[str, str, bool]],
-    build_dependencies: Iterable[tuple[str, str, str]] = (),
-    terraform_files: Iterable[str] = (),
-    string_imports_min_dots: Optional[int] = None,
-    whole_repository: bool = False,
-    write_baseline: Optional[str] = None,
-) -> bytes:
-    """The checker's JSON request (schema: `checker/__init__.py`), sorted and deterministic.
-
-    `python_files` are (path, source root, check) triples; `build_dependencies` are
-    (BUILD file, depending target address, dependency as written) triples, whose line the
-    checker finds in the BUILD file. `whole_repository`: every target is checked, so every
-    baseline entry can be judged. `write_baseline`: rewrite that baseline instead of
-    checking.
-    """
-    request = {
-        "version": REQUEST_VERSION,
-        "rules_file": rules_file,
-        "baseline_file": baseline_file,
-        "python_files": [
-            {"path": path, "source_root": source_root, "check": check}
-            for path, source_root, check in sorted(set(python_files))
-        ],
-        "build_dependencies": [
-            {"build_file": build_file, "line": None, "target": target, "dependency": dependency}
-            for build_file, target, dependency in sorted(set(build_dependencies))
-        ],
-        "terraform_files": sorted(set(terraform_files)),
-        "string_imports_min_dots": string_imports_min_dots,
-        "whole_repository": whole_repository,
-        "write_baseline": write_baseline,
-    }
-    return (json.dumps(request, indent=1, sort_keys=True) + "\n").encode("utf-8")

@@ -7,7 +7,7 @@ See README.md beside this file; the pure logic is in `lock_model`, `diff_table`,
 
 from pantry.lockfile import consumed_requirements
 from pantry.lockfile.goals import export_constraints, lock_diff, lock_sync, lock_upgrade
-from pantry.lockfile.util_rules import git_revision, pex_lock_update, resolve_lock
+from pantry.lockfile.util_rules import pex_lock_update, resolve_lock
 
 # Not a rule: wraps Pants' own lockfile check, once, when the backend loads (see its docstring).
 consumed_requirements.install()
@@ -15,7 +15,6 @@ consumed_requirements.install()
 
 def rules():
     return [
-        *git_revision.rules(),
         *resolve_lock.rules(),
         *pex_lock_update.rules(),
         *lock_diff.rules(),

@@ -27,11 +27,11 @@ from ..cycles import ProjectCycle, ProjectEdge, find_cycles
 from ..modules import ModuleIndex, PythonFile
 from ..policy import Policy
 from ..python_imports import ImportedName, ImportKind, find_imports, parse_python
+from ..request import CheckedPythonFile, CheckRequest, InvalidRequest
 from ..rules_file import Rule, load_rules_file
 from ..terraform import find_module_sources, resolve_local_source
 from ..violations import EdgeKind, ParseFailure, Report, Violation
 from .grimp_imports import GrimpImports, scan_with_grimp
-from .request import CheckedPythonFile, CheckRequest, InvalidRequest
 
 
 @dataclass(frozen=True)
@@ -120,7 +120,7 @@ def find_violations(request: CheckRequest, build_root: str, request_path: str) -
             )
     checked_paths = frozenset(
         (
-            *(f.file.path for f in request.python_files if f.check),
+            *(f.path for f in request.python_files if f.check),
             *(d.build_file for d in request.build_dependencies),
             *request.terraform_files,
         )
@@ -164,11 +164,11 @@ class _PythonChecker:
     ) -> None:
         self.request = request
         self.policy = policy
-        self.index = ModuleIndex(f.file for f in request.python_files)
+        # One PythonFile per entry, so each module name is computed once.
+        self.file = {f: PythonFile(f.path, f.source_root) for f in request.python_files}
+        self.index = ModuleIndex(self.file[f] for f in request.python_files)
         self.sources = {
-            entry.file.path: _read_bytes(
-                build_root, entry.file.path, f"python_files[{i}].path", request_path
-            )
+            entry.path: _read_bytes(build_root, entry.path, f"python_files[{i}].path", request_path)
             for i, entry in enumerate(request.python_files, start=1)
         }
         self.parsed: dict[str, Optional[ast.Module]] = {}
@@ -195,7 +195,7 @@ class _PythonChecker:
 
     def _tree(self, entry: CheckedPythonFile) -> Optional[ast.Module]:
         """The file parsed with `ast`, once; None (a failure if checked) if it does not parse."""
-        path = entry.file.path
+        path = entry.path
         if path not in self.parsed:
             try:
                 self.parsed[path] = parse_python(self.sources[path], path)
@@ -210,7 +210,7 @@ class _PythonChecker:
         roots: dict[str, set[str]] = {}
         unparsable: set[str] = set()
         for entry in self.request.python_files:
-            file = entry.file
+            file = self.file[entry]
             if not _in_package(file):
                 continue
             top = file.module.split(".")[0]
@@ -241,7 +241,7 @@ class _PythonChecker:
         for entry in self.request.python_files:
             if not entry.check:
                 continue
-            file = entry.file
+            file = self.file[entry]
             module = file.module
             if self._grimp_scanned(file):
                 # grimp for static imports between the packages it scanned; ast for the
@@ -272,19 +272,20 @@ class _PythonChecker:
         plugin module). Such modules are not first-party, so no edge leads to them: the files
         under a ban are parsed with ast, which sees every import."""
         for entry in self.request.python_files:
-            bans = self.policy.bans_for(entry.file.path) if entry.check else ()
+            bans = self.policy.bans_for(entry.path) if entry.check else ()
             tree = self._tree(entry) if bans else None
             if tree is None:
                 continue
-            for imported in self._find_imports(entry.file, tree):
+            file = self.file[entry]
+            for imported in self._find_imports(file, tree):
                 if imported.name in self.index:
                     continue
                 for ban in bans:
                     if ban.bans(imported.name):
                         yield Violation(
-                            path=entry.file.path,
+                            path=entry.path,
                             line=imported.line,
-                            importer=entry.file.module or entry.file.path,
+                            importer=file.module or entry.path,
                             kind=EdgeKind.PYTHON_IMPORT,
                             imported=imported.name,
                             project=THIRD_PARTY,

@@ -8,10 +8,10 @@ import sys
 from typing import Optional, Sequence, TextIO
 
 from ..baseline import HEADER, Baselined, entries_out_of, read_baseline, render_baseline
+from ..request import CheckRequest, InvalidRequest
 from ..rules_file import InvalidRulesFile
 from ..violations import pluralize
 from .check import check, find_violations
-from .request import CheckRequest, InvalidRequest, load_request
 
 EXIT_OK = 0
 EXIT_VIOLATIONS = 1
@@ -35,7 +35,7 @@ def main(
     )
     args = parser.parse_args(argv)
     try:
-        request = load_request(args.request)
+        request = CheckRequest.load(args.request)
         if request.write_baseline:
             return _write_baseline(request, args.build_root, args.request, stdout)
         report = check(request, args.build_root, args.request)

@@ -5,17 +5,14 @@ from __future__ import annotations
 from pantry.lockfile.diff_table import render_diff
 from pantry.lockfile.lock_analysis import diff_locks
 from pantry.lockfile.lock_model import parse_lock
-from pantry.lockfile.util_rules.git_revision import (
-    DEFAULT_BASE_BRANCHES,
-    FileAtRevision,
-    FileAtRevisionRequest,
-)
 from pantry.lockfile.util_rules.resolve_lock import (
     ResolveFreshness,
     ResolveFreshnessRequest,
     ResolveLock,
     ResolveLockRequest,
 )
+from pantry.vcs.git import DEFAULT_BASE_BRANCHES, Repository
+from pants.base.build_root import BuildRoot
 from pants.engine.console import Console
 from pants.engine.goal import Goal, GoalSubsystem
 from pants.engine.rules import Get, MultiGet, collect_rules, goal_rule
@@ -54,17 +51,23 @@ class LockDiffGoal(Goal):
 
 
 @goal_rule
-async def lock_diff(console: Console, subsystem: LockDiffSubsystem) -> LockDiffGoal:
+async def lock_diff(
+    console: Console, subsystem: LockDiffSubsystem, build_root: BuildRoot
+) -> LockDiffGoal:
     lock, freshness = await MultiGet(
         Get(ResolveLock, ResolveLockRequest(subsystem.resolve, "[lock-diff].resolve")),
         Get(ResolveFreshness, ResolveFreshnessRequest(subsystem.resolve, "[lock-diff].resolve")),
     )
-    base = await Get(FileAtRevision, FileAtRevisionRequest(lock.path, subsystem.base, "--base"))
+    # git runs here, in the goal rule (run on every invocation), so a moved branch is never
+    # answered from pantsd's memory; a bad --base raises vcs.git.GitError, a PantryError.
+    repository = Repository(build_root.pathlib_path)
+    base = repository.resolve_base(subsystem.base, "--base")
+    content = repository.file_at(base.commit, lock.path)
     old_label = f"{base.label} ({base.commit[:10]})"
-    if base.content is None:
+    if content is None:
         old, old_label = {}, f"{old_label}, which has no {lock.path}"
     else:
-        old = parse_lock(base.content.decode("utf-8"), source=f"{lock.path} at {base.label}")
+        old = parse_lock(content.decode("utf-8"), source=f"{lock.path} at {base.label}")
     diff = diff_locks(old, lock.projects)
     console.print_stdout(
         render_diff(diff, resolve=lock.resolve, old_label=old_label, new_label="working tree"),

@@ -13,8 +13,9 @@ from pantry.lockfile.conftest import (
 )
 from pantry.lockfile.goals import lock_diff
 from pantry.lockfile.goals.lock_diff import LockDiffGoal
-from pantry.lockfile.util_rules import git_revision, resolve_lock
-from pants.testutil.rule_runner import RuleRunner
+from pantry.lockfile.util_rules import resolve_lock
+from pantry.vcs.git import GitError
+from pants.testutil.rule_runner import RuleRunner, engine_error
 
 
 @pytest.fixture
@@ -22,7 +23,6 @@ def rule_runner() -> RuleRunner:
     rule_runner = RuleRunner(
         rules=[
             *lock_diff.rules(),
-            *git_revision.rules(),
             *resolve_lock.rules(),
             *REQUIREMENTS_RULES,
         ],
@@ -93,3 +93,19 @@ def test_lock_diff_when_base_has_no_lock(rule_runner: RuleRunner) -> None:
     result = run_goal(rule_runner, LockDiffGoal, "--base=HEAD")
     assert f", which has no {LOCK_PATH} -> working tree" in result.stdout
     assert "3 projects changed: 3 added.\n" in result.stdout
+
+
+def test_lock_diff_bad_base(rule_runner: RuleRunner) -> None:
+    with engine_error(
+        GitError,
+        contains="--base is 'no-such-ref', which is not a commit in the git repository at "
+        f"{rule_runner.build_root}. Give a branch, tag or commit, e.g. `--base=origin/main` or "
+        "`--base=HEAD~1`.",
+    ):
+        run_goal(rule_runner, LockDiffGoal, "--base=no-such-ref")
+
+
+def test_lock_diff_without_main(rule_runner: RuleRunner) -> None:
+    git(rule_runner, "branch", "-q", "-m", "main", "trunk")
+    with engine_error(GitError, contains="Cannot find where this branch left main"):
+        run_goal(rule_runner, LockDiffGoal)

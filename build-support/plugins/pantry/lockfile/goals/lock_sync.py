@@ -74,7 +74,9 @@ class LockSyncSubsystem(GoalSubsystem):
         Update a resolve's lockfile for the requirement inputs that were added, changed or
         removed since it was generated, keeping every other pin (pex's lock update), then
         print the lock-diff table. Faster than `{bin_name()} generate-lockfiles` and moves
-        nothing else; use that when the interpreter constraints change.
+        nothing else; use that when the interpreter constraints change (lock-sync refuses
+        that case with an error and changes nothing). Exits 1 only when pex cannot update the
+        lock for the changed inputs (a finding: its output says which requirement conflicts).
         """
     )
     resolve = StrOption(
@@ -135,6 +137,14 @@ def sync_args(declared: list[str], locked: list[str]) -> SyncArgs:
             replace += sorted(requirements)
     delete = sorted(name for name in before if name not in now)
     return SyncArgs(tuple(add), tuple(replace), tuple(delete))
+
+
+class InterpreterConstraintsChangedError(PantryError):
+    """lock-sync was asked to sync a lock whose resolve now has other interpreter constraints.
+
+    Bad input for this goal, not a finding: it cannot do what was asked (only
+    `generate-lockfiles` can), so it raises instead of reporting and exiting 1.
+    """
 
 
 class LockMergeError(PantryError):
@@ -293,11 +303,12 @@ async def lock_sync(
         return LockSyncGoal(exit_code=0)
     if freshness.staleness.interpreter_constraints:
         now, then = freshness.staleness.interpreter_constraints
-        console.print_stderr(
-            f"{lock.path} was locked for {then}, the resolve now needs {now}: that is a new "
-            f"resolve, not an update. Run `{regenerate_command(lock.resolve, bin_name())}`."
+        raise InterpreterConstraintsChangedError(
+            f"{lock.path} was locked for {then}, the resolve `{lock.resolve}` now needs {now}"
+            " ([python].resolves_to_interpreter_constraints): that is a new resolve, not an"
+            f" update, so lock-sync changed nothing. Run"
+            f" `{regenerate_command(lock.resolve, bin_name())}`."
         )
-        return LockSyncGoal(exit_code=1)
 
     metadata = PythonLockfileMetadata.from_lockfile(
         lock.text.encode("utf-8"), lock.path, lock.resolve, delimeter="//"

@@ -14,21 +14,23 @@ from pathlib import Path
 
 import pytest
 from pantry.lockfile.conftest import (
+    INTERPRETER_CONSTRAINTS,
     LOCK_PATH,
+    OPTIONS,
     REQUIREMENTS_RULES,
     TARGET_TYPES,
     run_goal,
     write_repo,
 )
 from pantry.lockfile.goals import lock_sync
-from pantry.lockfile.goals.lock_sync import LockSyncGoal
+from pantry.lockfile.goals.lock_sync import InterpreterConstraintsChangedError, LockSyncGoal
 from pantry.lockfile.lock_model import split_header
 from pantry.lockfile.util_rules import pex_lock_update, resolve_lock
 from pants.backend.python.util_rules.pex_cli import PexCliProcess
 from pants.engine.fs import EMPTY_DIGEST
 from pants.engine.process import Process
 from pants.engine.rules import rule
-from pants.testutil.rule_runner import RuleRunner
+from pants.testutil.rule_runner import RuleRunner, engine_error
 
 FAKE_PEX = """
 import json, sys
@@ -124,3 +126,17 @@ def test_a_changed_requirement_goes_through_pex_lock_update(rule_runner: RuleRun
     assert result.exit_code == 0, result.stderr
     assert versions(lock_body(rule_runner))["idna"] == "99.0"
     assert "| idna " in result.stdout
+
+
+def test_changed_interpreter_constraints_are_refused(rule_runner: RuleRunner) -> None:
+    write_repo(rule_runner)
+    before = Path(rule_runner.build_root, LOCK_PATH).read_text()
+    options = [o.replace(INTERPRETER_CONSTRAINTS, "CPython>=3.10,<3.14") for o in OPTIONS]
+    with engine_error(
+        InterpreterConstraintsChangedError,
+        contains=f"{LOCK_PATH} was locked for CPython<3.14,>=3.9, the resolve `python-default`"
+        " now needs CPython<3.14,>=3.10 ([python].resolves_to_interpreter_constraints): that is"
+        " a new resolve, not an update, so lock-sync changed nothing. Run `",
+    ):
+        rule_runner.run_goal_rule(LockSyncGoal, global_args=options, env_inherit={"PATH"})
+    assert Path(rule_runner.build_root, LOCK_PATH).read_text() == before

@@ -5,22 +5,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from pantry.import_rules.checker.request import (
+from pantry.import_rules.request import (
     BuildDependency,
     CheckedPythonFile,
     CheckRequest,
     InvalidRequest,
-    load_request,
-    parse_request,
 )
-from pantry.import_rules.modules import PythonFile
-from pantry.import_rules.shipping import render_request
 
 MINIMAL: dict[str, Any] = {"version": 1, "rules_file": "build-support/import-rules.toml"}
 
 
 def test_minimal_request() -> None:
-    assert parse_request(MINIMAL, "req.json") == CheckRequest(
+    assert CheckRequest.from_json(MINIMAL, "req.json") == CheckRequest(
         rules_file="build-support/import-rules.toml", baseline_file=None, python_files=()
     )
 
@@ -52,12 +48,12 @@ def test_full_request() -> None:
         "write_baseline": "out/baseline.txt",
         "whole_repository": True,
     }
-    assert parse_request(data, "req.json") == CheckRequest(
+    assert CheckRequest.from_json(data, "req.json") == CheckRequest(
         rules_file="build-support/import-rules.toml",
         baseline_file="build-support/import-rules-baseline.txt",
         python_files=(
-            CheckedPythonFile(PythonFile("services/index/src/index/app.py", "services/index/src")),
-            CheckedPythonFile(PythonFile("libs/x/src/x/y.py", "libs/x/src"), check=False),
+            CheckedPythonFile("services/index/src/index/app.py", "services/index/src"),
+            CheckedPythonFile("libs/x/src/x/y.py", "libs/x/src", check=False),
         ),
         build_dependencies=(
             BuildDependency("services/index/BUILD", 7, "services/index:app", "services/stats:lib"),
@@ -162,56 +158,103 @@ DEP = {"build_file": "s/BUILD", "line": 1, "target": "s:a", "dependency": "t:b"}
 )
 def test_invalid_requests(data: Any, message: str) -> None:
     with pytest.raises(InvalidRequest) as e:
-        parse_request(data, "req.json")
+        CheckRequest.from_json(data, "req.json")
     assert str(e.value) == message
 
 
-def test_load_request(tmp_path: Path) -> None:
+def test_load(tmp_path: Path) -> None:
     path = tmp_path / "req.json"
     path.write_text(json.dumps(MINIMAL))
-    assert load_request(str(path)).rules_file == "build-support/import-rules.toml"
+    assert CheckRequest.load(str(path)).rules_file == "build-support/import-rules.toml"
 
     path.write_text("{not json")
     with pytest.raises(InvalidRequest) as e:
-        load_request(str(path))
+        CheckRequest.load(str(path))
     assert str(e.value).startswith(f"{path}: expected a JSON object, got invalid JSON (")
 
     with pytest.raises(InvalidRequest) as e:
-        load_request(str(tmp_path / "missing.json"))
+        CheckRequest.load(str(tmp_path / "missing.json"))
     assert str(e.value) == (
         f"{tmp_path / 'missing.json'}: expected a readable file, got 'No such file or directory'."
     )
 
 
-def test_the_request_the_pants_glue_renders() -> None:
-    rendered = render_request(
-        rules_file="build-support/import-rules.toml",
-        baseline_file=None,
-        python_files=[
-            ("services/index/src/index/app.py", "services/index/src", True),
-            ("services/stats/src/stats/parse.py", "services/stats/src", False),
-            ("services/index/src/index/app.py", "services/index/src", True),  # twice: once
+FULL = CheckRequest(
+    rules_file="build-support/import-rules.toml",
+    baseline_file=None,
+    python_files=(
+        CheckedPythonFile("services/index/src/index/app.py", "services/index/src"),
+        CheckedPythonFile("services/stats/src/stats/parse.py", "services/stats/src", check=False),
+    ),
+    build_dependencies=(
+        BuildDependency("services/index/BUILD", 3, "services/index:app", ":lib"),
+        BuildDependency("services/index/BUILD", None, "services/index:app", "services/stats"),
+    ),
+    terraform_files=("infra/main.tf", "services/index/infra/main.tf"),
+    string_imports_min_dots=2,
+    whole_repository=True,
+    write_baseline="build-support/import-rules-baseline.txt",
+)
+
+
+@pytest.mark.parametrize(
+    "request_",
+    [
+        FULL,
+        CheckRequest(rules_file="r.toml", baseline_file="b.txt", python_files=()),
+    ],
+)
+def test_round_trip(request_: CheckRequest, tmp_path: Path) -> None:
+    rendered = request_.render()
+    assert CheckRequest.from_json(json.loads(rendered), "request.json") == request_
+    (tmp_path / "request.json").write_bytes(rendered)
+    assert CheckRequest.load(str(tmp_path / "request.json")) == request_
+
+
+def test_render_is_sorted_without_repeats_and_deterministic() -> None:
+    shuffled = CheckRequest(
+        rules_file=FULL.rules_file,
+        baseline_file=FULL.baseline_file,
+        python_files=(*FULL.python_files[::-1], FULL.python_files[0]),
+        build_dependencies=FULL.build_dependencies[::-1],
+        terraform_files=(*FULL.terraform_files[::-1], FULL.terraform_files[0]),
+        string_imports_min_dots=FULL.string_imports_min_dots,
+        whole_repository=FULL.whole_repository,
+        write_baseline=FULL.write_baseline,
+    )
+    assert shuffled.render() == FULL.render()
+    assert json.loads(FULL.render()) == {
+        "version": 1,
+        "rules_file": "build-support/import-rules.toml",
+        "baseline_file": None,
+        "python_files": [
+            {
+                "path": "services/index/src/index/app.py",
+                "source_root": "services/index/src",
+                "check": True,
+            },
+            {
+                "path": "services/stats/src/stats/parse.py",
+                "source_root": "services/stats/src",
+                "check": False,
+            },
         ],
-        build_dependencies=[("services/index/BUILD", "services/index:app", "services/stats")],
-        terraform_files=["infra/main.tf"],
-        string_imports_min_dots=2,
-        whole_repository=True,
-        write_baseline="build-support/import-rules-baseline.txt",
-    )
-    assert parse_request(json.loads(rendered), "request.json") == CheckRequest(
-        rules_file="build-support/import-rules.toml",
-        baseline_file=None,
-        python_files=(
-            CheckedPythonFile(PythonFile("services/index/src/index/app.py", "services/index/src")),
-            CheckedPythonFile(
-                PythonFile("services/stats/src/stats/parse.py", "services/stats/src"), check=False
-            ),
-        ),
-        build_dependencies=(
-            BuildDependency("services/index/BUILD", None, "services/index:app", "services/stats"),
-        ),
-        terraform_files=("infra/main.tf",),
-        string_imports_min_dots=2,
-        whole_repository=True,
-        write_baseline="build-support/import-rules-baseline.txt",
-    )
+        "build_dependencies": [
+            {
+                "build_file": "services/index/BUILD",
+                "line": 3,
+                "target": "services/index:app",
+                "dependency": ":lib",
+            },
+            {
+                "build_file": "services/index/BUILD",
+                "line": None,
+                "target": "services/index:app",
+                "dependency": "services/stats",
+            },
+        ],
+        "terraform_files": ["infra/main.tf", "services/index/infra/main.tf"],
+        "string_imports_min_dots": 2,
+        "whole_repository": True,
+        "write_baseline": "build-support/import-rules-baseline.txt",
+    }
