@@ -3,14 +3,18 @@ downloads, and the hostile inputs the twine upload path is guarded against."""
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import http.client
+import io
 import os
 import socket
 import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
+from wsgiref.util import setup_testing_defaults
 
 import pytest
 from feature_flags import Flags
@@ -255,3 +259,67 @@ def test_leftovers_of_interrupted_uploads_go_at_start(data: Path) -> None:
     assert store.remove_stale_uploads() == [leftover]
     assert pending.path.exists()  # still being written: locked
     pending.discard()
+
+
+# --- failures a real server cannot be made to show on demand: the WSGI app called directly ---
+
+
+def call(application: IndexApp, method: str, path: str, stream: io.BytesIO) -> str:
+    environ: dict[str, Any] = {
+        "PATH_INFO": path,
+        "REQUEST_METHOD": method,
+        "CONTENT_LENGTH": str(len(stream.getvalue())),
+        "HTTP_AUTHORIZATION": basic_auth(),
+        "wsgi.input": stream,
+    }
+    setup_testing_defaults(environ)
+    statuses: list[str] = []
+    b"".join(application(environ, lambda status, headers: statuses.append(status)))
+    return statuses[0]
+
+
+class StallingStream(io.BytesIO):
+    def read(self, n: int | None = -1) -> bytes:
+        raise TimeoutError("timed out")
+
+
+def test_a_stalled_blob_upload_is_a_408_and_stores_nothing(data: Path) -> None:
+    status = call(app(data), "PUT", f"/blobs/sha256/{DEB_SHA256}", StallingStream(DEB))
+    assert status == "408 the upload stalled; the server stopped waiting"
+    assert stored(data) == []
+
+
+def test_a_blob_store_that_cannot_be_written_is_a_500_naming_the_cause(data: Path) -> None:
+    application = app(data)
+    (data / "blobs").write_text("a file where the blob directory belongs\n")
+    status = call(application, "PUT", f"/blobs/sha256/{DEB_SHA256}", io.BytesIO(DEB))
+    assert status.startswith("500 the index could not store the blob: "), status
+
+
+def test_without_hard_links_a_blob_is_published_by_rename(
+    data: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def no_links(*args: Any) -> None:
+        raise PermissionError(errno.EPERM, "Operation not permitted")
+
+    application = app(data)
+    monkeypatch.setattr(os, "link", no_links)
+    status = call(application, "PUT", f"/blobs/sha256/{DEB_SHA256}", io.BytesIO(DEB))
+    assert status.startswith("201 "), status
+    assert (data / "blobs/sha256" / DEB_SHA256).read_bytes() == DEB
+    assert stored(data) == [f"sha256/{DEB_SHA256}"]
+
+
+def test_a_blob_stored_meanwhile_by_another_upload_is_kept(
+    data: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    application = app(data)
+    assert call(application, "PUT", f"/blobs/sha256/{DEB_SHA256}", io.BytesIO(DEB)).startswith(
+        "201 "
+    )
+    # The second upload checked before the first had published: it finds the name taken only
+    # when it publishes, and keeps the stored file.
+    monkeypatch.setattr(BlobStore, "find", lambda self, algorithm, digest: None)
+    status = call(application, "PUT", f"/blobs/sha256/{DEB_SHA256}", io.BytesIO(DEB))
+    assert status == "200 OK"
+    assert stored(data) == [f"sha256/{DEB_SHA256}"]

@@ -154,13 +154,10 @@ def closure(lock: dict, roots: tuple[str, ...]) -> set[str]:
 def write_fixture(repo: Path) -> list[str]:
     """The fixture repository; returns the projects to mirror."""
     install_launcher(repo)
+    # Every plugin module: the registered backends import across backends (lock_model, vcs).
     for source in [*Path("build-support/plugins/pantry").rglob("*.py"), Path("pants.offline.toml")]:
-        parts = source.parts
-        if source.name.endswith("_test.py") or (
-            len(parts) > 4 and parts[3] not in ("modern_python", "index_mirror", "oci")
-        ):
-            continue
-        copy_into(repo, source)
+        if not source.name.endswith("_test.py"):
+            copy_into(repo, source)
     pex_cli = pants_toml_section(Path("pants.toml").read_text(), "pex-cli")
     (repo / "pants.toml").write_text(
         textwrap.dedent(

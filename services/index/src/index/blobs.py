@@ -13,7 +13,6 @@ no partial blob is ever served and concurrent uploads of one blob leave one file
 
 from __future__ import annotations
 
-import errno
 import hmac
 import logging
 import os
@@ -23,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from index.responses import FILE_CACHE_CONTROL, Response, file_chunks, refusal, text
-from index.storage import PendingFile, remove_stale_pending, sync_directory
+from index.storage import NO_LINK_ERRNOS, PendingFile, remove_stale_pending, sync_directory
 from index.upload import ReceiveError, Refused, RequestBody, UploadSettings, guarded
 
 logger = logging.getLogger(__name__)
@@ -33,9 +32,6 @@ PREFIX = "/blobs/"
 ALGORITHMS = {"sha256": 64, "sha512": 128}
 _HEX = re.compile(r"[0-9a-f]+")
 _CHUNK = 1 << 16
-_NO_LINK_ERRNOS = {errno.EPERM, errno.EOPNOTSUPP, errno.ENOTSUP, errno.EMLINK, errno.ENOSYS}
-
-
 class InvalidBlobName(ValueError):
     """A /blobs/ path that names no blob; the message says what a name looks like."""
 
@@ -81,7 +77,7 @@ class BlobStore:
         except FileExistsError:
             return False
         except OSError as e:
-            if e.errno not in _NO_LINK_ERRNOS:
+            if e.errno not in NO_LINK_ERRNOS:
                 raise
             # No hard links here: same name, same content, so replacing is harmless.
             os.replace(pending.path, final)

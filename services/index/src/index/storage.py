@@ -45,7 +45,7 @@ PENDING_SUFFIX = ".part"
 # Where a file system cannot lock, a pending file this old is taken for a leftover.
 STALE_UPLOAD_AGE = 3600.0
 # Hard links unsupported here (some network and FUSE file systems): fall back to a lock.
-_NO_LINK_ERRNOS = {errno.EPERM, errno.EOPNOTSUPP, errno.ENOTSUP, errno.EMLINK, errno.ENOSYS}
+NO_LINK_ERRNOS = {errno.EPERM, errno.EOPNOTSUPP, errno.ENOTSUP, errno.EMLINK, errno.ENOSYS}
 
 
 class AlreadyExists(Exception):
@@ -450,7 +450,7 @@ class Storage:
         except FileExistsError:
             raise AlreadyExists(final.name) from None
         except OSError as e:
-            if e.errno not in _NO_LINK_ERRNOS:
+            if e.errno not in NO_LINK_ERRNOS:
                 raise
             # No hard links: the publishing lock is held and the name was free, so rename.
             os.replace(source, final)
