@@ -32,6 +32,8 @@ PREFIX = "/blobs/"
 ALGORITHMS = {"sha256": 64, "sha512": 128}
 _HEX = re.compile(r"[0-9a-f]+")
 _CHUNK = 1 << 16
+
+
 class InvalidBlobName(ValueError):
     """A /blobs/ path that names no blob; the message says what a name looks like."""
 
