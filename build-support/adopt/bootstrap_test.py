@@ -87,13 +87,19 @@ def test_the_wheel_comes_from_the_index_when_one_is_set(repo: Path, index: str) 
 
 def test_bytes_from_the_index_are_checked_against_the_lock(repo: Path, index: str) -> None:
     write_lock(repo, "0" * 64)
-    with pytest.raises(BootstrapError, match=rf"^{WHEEL} from {index[: -len('/simple/')]}/files/{WHEEL} does "):
+    with pytest.raises(
+        BootstrapError, match=rf"^{WHEEL} from {index[: -len('/simple/')]}/files/{WHEEL} does "
+    ):
         fetch_wheel(repo, {"PANTRY_INDEX_URL": index})
 
 
 def test_an_index_that_cannot_answer_is_named(repo: Path, index: str) -> None:
     write_lock(repo, hashlib.sha256(CONTENT).hexdigest())
-    with pytest.raises(BootstrapError, match=r"^cannot read http://127.0.0.1:\d+/other/packaging/ \(HTTP Error 404: Not Found\); PANTRY_INDEX_URL="):
+    with pytest.raises(
+        BootstrapError,
+        match=r"^cannot read http://127.0.0.1:\d+/other/packaging/ \(HTTP Error 404: Not Found\); "
+        r"PANTRY_INDEX_URL=http://127.0.0.1:\d+/other/ must be a simple index",
+    ):
         fetch_wheel(repo, {"PANTRY_INDEX_URL": index.replace("/simple/", "/other/")})
 
 

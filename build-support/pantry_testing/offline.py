@@ -1,9 +1,9 @@
 """A network namespace with only loopback, and the internal index (services/index) on it.
 
-Shared by the offline proof (`build-support/plugins/pantry/index_mirror/offline_integration_test.py`)
-and the whole-suite check (`build-support/bin/offline-check`): how to enter a namespace where
-nothing but 127.0.0.1 is reachable, the shell snippets that bring loopback up and prove no
-route leaves it, and the index started from its PEX and stopped by its pid. No pytest and no
+Shared by the offline proof (index_mirror/offline_integration_test.py) and the whole-suite
+check (`build-support/bin/offline-check`): how to enter a namespace where nothing but
+127.0.0.1 is reachable, the shell snippets that bring loopback up and prove no route leaves
+it, and the index started from its PEX and stopped by its pid. No pytest and no
 Pants here: plain code a script can import too.
 """
 
@@ -62,7 +62,10 @@ index=$!
 trap 'kill $index 2>/dev/null; wait $index 2>/dev/null || true' EXIT
 for _ in $(seq 600); do grep -q '^serving' "$WORK/index.out" && break; sleep 0.1; done
 export PANTRY_INDEX_URL="$(sed -n 's/^serving .* on //p' "$WORK/index.out")"
-if [ -z "$PANTRY_INDEX_URL" ]; then echo "offline: the index did not start, see $WORK/index.log" >&2; exit 1; fi
+if [ -z "$PANTRY_INDEX_URL" ]; then
+  echo "offline: the index did not start, see $WORK/index.log" >&2
+  exit 1
+fi
 """
 
 
@@ -91,7 +94,9 @@ def pyenv_python(minor: str) -> str:
     root = Path(os.environ.get("PYENV_ROOT") or Path.home() / ".pyenv")
     found = sorted(root.glob(f"versions/{minor}.*/bin/python{minor}"))
     if not found:
-        raise FileNotFoundError(f"no CPython {minor} under {root}/versions (README's prerequisites)")
+        raise FileNotFoundError(
+            f"no CPython {minor} under {root}/versions (README's prerequisites)"
+        )
     return str(found[-1])
 
 

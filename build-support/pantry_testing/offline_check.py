@@ -13,7 +13,6 @@ process is stopped by its pid (or process group); the work directory is removed 
 from __future__ import annotations
 
 import argparse
-import os
 import re
 import shlex
 import shutil
@@ -58,7 +57,7 @@ OUTSIDE_MARKERS = (
     "pyright",
 )
 
-RESULT = re.compile(r"^(✓|𐄂|-) (\S+) (succeeded|failed|skipped)", re.MULTILINE)
+RESULT = re.compile(r"^(✓|✕|𐄂|-) (\S+) (succeeded|failed|skipped)", re.MULTILINE)
 RECORD = re.compile(r"^\d\d:\d\d:\d\d\.\d\d \[(?:INFO|WARN|ERROR)\] ", re.MULTILINE)
 
 
