@@ -4,7 +4,8 @@ import json
 
 import pytest
 from pantry.index_mirror.index_client import MirrorError
-from pantry.index_mirror.lock_urls import files_url, rewrite_lock_urls
+from pantry.index_mirror.lock_urls import files_url, pins_on_index, rewrite_lock_urls
+from pantry.index_mirror.pins import Pin
 
 
 @pytest.mark.parametrize(
@@ -49,3 +50,25 @@ def test_rewrite_keeps_hashes_and_everything_else() -> None:
         ("file:///local/x-1.0.tar.gz", "h3"),
     ]
     assert out["pex_version"] == "2.19.1"
+
+
+def test_pins_on_index_fetch_locked_artifacts_from_the_index_by_filename() -> None:
+    locked = Pin(
+        "six",
+        "1.17.0",
+        "ab" * 32,
+        "default.lock",
+        "six-1.17.0-py2.py3-none-any.whl",
+        "https://files.example/packages/aa/bb/six-1.17.0-py2.py3-none-any.whl",
+    )
+    unlocated = Pin("pex", "2.19.1", "cd" * 32, "pex-requirements.txt:3")
+    moved, kept = pins_on_index([locked, unlocated], "http://127.0.0.1:8080/simple/")
+    assert moved.url == "http://127.0.0.1:8080/files/six-1.17.0-py2.py3-none-any.whl"
+    assert (moved.sha256, moved.filename, moved.source) == (
+        locked.sha256,
+        locked.filename,
+        locked.source,
+    )
+    assert kept == unlocated
+    with pytest.raises(MirrorError, match=r"\[python\].pantry_index_url: 'index' is not an http"):
+        pins_on_index([locked], "index")
