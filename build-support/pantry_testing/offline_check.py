@@ -37,12 +37,12 @@ from pantry_testing.offline import (
 INDEX_PEX = Path("dist/services.index/index.pex")
 
 INNER = """
+# Empty caches, shared with the nested ./pants of integration tests (they get XDG_CACHE_HOME).
 export PANTRY_CACHE_DIR="$WORK/launcher-cache" XDG_CACHE_HOME="$WORK/xdg-cache"
 export PANTS_CONFIG_FILES="+['pants.offline.toml']"
 cd "$REPO"
 set +e
-./pants --no-pantsd --named-caches-dir="$WORK/named-caches" --local-store-dir="$WORK/store" \\
-  test {specs} >"$WORK/test.log" 2>&1
+./pants --no-pantsd test {specs} >"$WORK/test.log" 2>&1
 echo $? >"$WORK/test.rc"
 """
 
