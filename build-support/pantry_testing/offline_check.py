@@ -58,6 +58,8 @@ OUTSIDE_MARKERS = (
 )
 
 RESULT = re.compile(r"^(✓|✕|𐄂|-) (\S+) (succeeded|failed|skipped)", re.MULTILINE)
+# Each test's own record, for a run that stopped before its closing lines.
+COMPLETED = re.compile(r"Completed: Run Pytest - (\S+) - (succeeded|failed)", re.MULTILINE)
 RECORD = re.compile(r"^\d\d:\d\d:\d\d\.\d\d \[(?:INFO|WARN|ERROR)\] ", re.MULTILINE)
 
 
@@ -96,7 +98,10 @@ def _target_output(log: str, target: str) -> str:
 def summarize(log: str) -> Summary:
     """Read `./pants test` output: the closing per-target lines, and why failures failed."""
     summary = Summary()
-    for mark, target, outcome in RESULT.findall(log):
+    results = [(target, outcome) for _, target, outcome in RESULT.findall(log)]
+    if not results:  # stopped early: what did finish
+        results = sorted(set(COMPLETED.findall(log)))
+    for target, outcome in results:
         getattr(summary, {"succeeded": "passed"}.get(outcome, outcome)).append(target)
     for target in summary.failed:
         output = _target_output(log, target)

@@ -37,9 +37,13 @@ def test_summary_counts_and_tells_outside_fetches_apart() -> None:
 
 
 def test_a_run_that_stopped_before_its_summary_shows_the_last_error() -> None:
-    log = "00:01:02.03 [INFO] Starting\n00:01:03.03 [ERROR] 1 Exception encountered:\n  boom\n"
+    log = (
+        "00:01:01.03 [INFO] Completed: Run Pytest - a/ok_test.py:tests - succeeded.\n"
+        "00:01:02.03 [ERROR] Completed: Run Pytest - a/bad_test.py:tests - failed (exit code 1).\n"
+        "00:01:03.03 [ERROR] 1 Exception encountered:\n  boom\n"
+    )
     summary = summarize(log)
-    assert summary.passed == summary.failed == []
+    assert (summary.passed, summary.failed) == (["a/ok_test.py:tests"], ["a/bad_test.py:tests"])
     assert summary.stopped == "00:01:03.03 [ERROR] 1 Exception encountered:\n  boom"
     assert "the run stopped before its summary" in summary.render()
 
