@@ -23,7 +23,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pantry_testing.fixture_repo import launcher_env, pantsd_session
+from pantry_testing.fixture_repo import FixturePants, launcher_env, pantsd_session
 from pantry_testing.offline import (
     NAMESPACE_PRELUDE,
     REACHES_OUTSIDE,
@@ -124,7 +124,7 @@ def _clone(root: Path, repo: Path) -> str:
     return head
 
 
-def _step(pants, what: str, *args: str) -> None:  # type: ignore[no-untyped-def]
+def _step(pants: FixturePants, what: str, *args: str) -> None:
     started = time.monotonic()
     print(f"offline-check: {what} ...", file=sys.stderr, flush=True)
     result = pants(*args)
