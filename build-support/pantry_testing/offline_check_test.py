@@ -29,7 +29,8 @@ def test_summary_counts_and_tells_outside_fetches_apart() -> None:
     assert summary.outside == {"oci/image_test.py:tests": "apt-get", "ide/ide_test.py:tests": "npm"}
     assert summary.stopped is None
     assert summary.render().splitlines() == [
-        "offline-check: 1 passed, 3 failed (2 need Debian's mirror or the npm registry), 0 skipped.",
+        "offline-check: 1 passed, 3 failed "
+        "(2 need Debian's mirror or the npm registry), 0 skipped.",
         "  failed a/bad_test.py:tests",
         "  failed ide/ide_test.py:tests  [outside: 'npm']",
         "  failed oci/image_test.py:tests  [outside: 'apt-get']",
