@@ -83,7 +83,9 @@ class Summary:
             why = self.outside.get(target)
             lines.append(f"  failed {target}" + (f"  [outside: {why!r}]" if why else ""))
         if self.stopped:
-            lines.append(f"the run stopped before its summary:\n{self.stopped}")
+            found = next((m for m in OUTSIDE_MARKERS if m in self.stopped), None)
+            why = f" [outside: {found!r}]" if found else ""
+            lines.append(f"the run stopped before its summary{why}:\n{self.stopped}")
         return "\n".join(lines)
 
 

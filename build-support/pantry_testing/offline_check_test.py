@@ -46,7 +46,9 @@ def test_a_run_that_stopped_before_its_summary_shows_the_last_error() -> None:
     summary = summarize(log)
     assert (summary.passed, summary.failed) == (["a/ok_test.py:tests"], ["a/bad_test.py:tests"])
     assert summary.stopped == "00:01:03.03 [ERROR] 1 Exception encountered:\n  boom"
-    assert "the run stopped before its summary" in summary.render()
+    assert "the run stopped before its summary:\n" in summary.render()
+    stopped_by_apt = summarize(log.replace("boom", "`apt-get download libc6` failed"))
+    assert "the run stopped before its summary [outside: 'apt-get']:" in stopped_by_apt.render()
 
 
 def test_specs_default_to_everything_and_take_pants_flags_after_a_double_dash() -> None:
