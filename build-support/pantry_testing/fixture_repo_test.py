@@ -36,7 +36,7 @@ def test_install_launcher_copies_the_script_and_its_pins_with_their_modes(tmp_pa
     (root / "pants").chmod(0o755)
     (root / "build-support" / "launcher" / "bootstrap.py").write_text("# bootstrap\n")
     (root / "build-support" / "launcher" / "BUILD").write_text("# not copied\n")
-    install_launcher(repo, root)
+    install_launcher(repo, root, environ={})  # online, whatever the outer run is
     assert (repo / "pants").stat().st_mode & stat.S_IXUSR
     assert (repo / "build-support" / "launcher" / "bootstrap.py").read_text() == "# bootstrap\n"
     assert not (repo / "build-support" / "launcher" / "BUILD").exists()
