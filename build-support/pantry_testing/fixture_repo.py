@@ -4,6 +4,12 @@ An integration test runs in a sandbox that holds the build root's files at their
 copies what it needs into a temporary repository and runs ./pants there. These are the parts
 every such test needs: the launcher, the [pex-cli] pin, an environment for the child, and a
 pantsd per fixture repo (`pantsd_session`) that is always stopped by its own pid.
+
+Offline runs carry through: when the outer run is offline (pants.offline.toml passes
+PANTRY_OFFLINE=1 and PANTRY_INDEX_URL into every test), `install_launcher` also copies
+pants.offline.toml and the backend it needs into the fixture repo, and `launcher_env` layers
+it (PANTS_CONFIG_FILES), so a nested ./pants resolves and installs only from the internal
+index as well. Tests that run pip or pex themselves ask `offline_index_url()`.
 """
 
 from __future__ import annotations
@@ -28,6 +34,27 @@ PASSED_ENV = (
     "PANTRY_PANTS_PYTHON",
     "PANTRY_BUILDGRID_PYTHON",
 )
+
+# Set (to "1") by pants.offline.toml's [test].extra_env_vars, with PANTRY_INDEX_URL: the outer
+# run resolves and installs only from the internal index, so nested runs must too.
+OFFLINE_VARIABLE = "PANTRY_OFFLINE"
+OFFLINE_CONFIG = "pants.offline.toml"
+# What a fixture repo needs to layer pants.offline.toml: the file, and the backend defining
+# its [python].pantry_index_url (the file loads it), with what that backend imports.
+OFFLINE_FILES = (
+    OFFLINE_CONFIG,
+    "build-support/plugins/pantry/__init__.py",
+    "build-support/plugins/pantry/errors.py",
+    "build-support/plugins/pantry/pants_patch.py",
+    "build-support/plugins/pantry/index_mirror/*.py",
+)
+
+
+def offline_index_url(environ: Mapping[str, str] = os.environ) -> str | None:
+    """The internal index's simple URL when the outer run is offline, else None."""
+    if environ.get(OFFLINE_VARIABLE) == "1" and environ.get("PANTRY_INDEX_URL"):
+        return environ["PANTRY_INDEX_URL"]
+    return None
 
 
 def pants_toml_section(text: str, name: str) -> str:
@@ -77,11 +104,25 @@ def copy_into(repo: Path, source: str | Path, destination: str | None = None) ->
     shutil.copymode(source, target)
 
 
-def install_launcher(repo: Path, build_root: Path = Path(".")) -> None:
-    """The ./pants launcher and its pins, so `repo` starts the same pinned Pants."""
+def install_launcher(
+    repo: Path, build_root: Path = Path("."), environ: Mapping[str, str] = os.environ
+) -> None:
+    """The ./pants launcher and its pins, so `repo` starts the same pinned Pants; offline
+    (`offline_index_url`), also pants.offline.toml and its backend."""
     copy_into(repo, build_root / "pants", "pants")
     for source in sorted((build_root / "build-support" / "launcher").glob("*.*")):
         copy_into(repo, source, str(source.relative_to(build_root)))
+    if offline_index_url(environ):
+        for pattern in OFFLINE_FILES:
+            sources = sorted(build_root.glob(pattern))
+            if not sources:
+                raise FileNotFoundError(
+                    f"{build_root / pattern} missing: an offline fixture repo needs it "
+                    "(build-support/pantry_testing/BUILD depends on it)"
+                )
+            for source in sources:
+                if not source.name.endswith("_test.py"):
+                    copy_into(repo, source, str(source.relative_to(build_root)))
 
 
 def launcher_env(environ: Mapping[str, str] = os.environ, **extra: str) -> dict[str, str]:
@@ -93,6 +134,8 @@ def launcher_env(environ: Mapping[str, str] = os.environ, **extra: str) -> dict[
         "PYENV_ROOT": environ.get("PYENV_ROOT") or os.path.join(home, ".pyenv"),
     }
     env.update({name: environ[name] for name in PASSED_ENV if environ.get(name)})
+    if offline_index_url(environ):
+        env.update({OFFLINE_VARIABLE: "1", "PANTS_CONFIG_FILES": f"+['{OFFLINE_CONFIG}']"})
     return {**env, **extra}
 
 

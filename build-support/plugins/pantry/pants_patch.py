@@ -1,9 +1,10 @@
 """Guards for the few places Pantry patches Pants itself, all written against one release.
 
-Pants 2.17 has no hook for three things Pantry needs, so three modules patch it when they are
+Pants 2.17 has no hook for four things Pantry needs, so four modules patch it when they are
 imported (each docstring says why): `modern_python.pip_version` replaces
 `PythonSetup.pip_version`, `lockfile.consumed_requirements` wraps `pex.validate_metadata`,
-and `lockfile.goals.lock_upgrade` sets a private `_extra_kwargs` entry of an option. Each
+`lockfile.goals.lock_upgrade` sets a private `_extra_kwargs` entry of an option, and
+`index_mirror.offline` adds a `PythonSetup` option and wraps the `load_lockfile` rule. Each
 depends on Pants internals that may change in any release, so each first calls
 `require_pants_version`, which refuses to patch any Pants but the one it was written for.
 """

@@ -23,6 +23,7 @@ class GlobalInput:
 GLOBAL_INPUTS: tuple[GlobalInput, ...] = (
     GlobalInput("pants.toml", "Pants configuration"),
     GlobalInput("pants.ci.toml", "CI's Pants configuration"),
+    GlobalInput("pants.offline.toml", "the offline builds' Pants configuration"),
     GlobalInput("pants", "the launcher"),
     GlobalInput("build-support/launcher/**", "the launcher's pins and bootstrap"),
     GlobalInput("build-support/plugins/**", "Pantry's plugins (and their lock) run every goal"),

@@ -58,6 +58,8 @@ def test_global_inputs() -> None:
     assert global_input_for("pants.toml") is not None
     assert global_input_for("build-support/plugins/pantry/affected/rules.py") is not None
     assert global_input_for(".ci/run") is not None
+    offline = global_input_for("pants.offline.toml")
+    assert offline is not None and offline.reason == "the offline builds' Pants configuration"
     assert global_input_for("services/index/src/index/pants.toml") is None
     assert global_input_for("build-support/pluginsX/a.py") is None
     assert global_input_for("libs/shared/simplerepo/conftest.py") is None

@@ -22,6 +22,7 @@ import dataclasses
 import functools
 
 from pantry.index_mirror.lock_urls import rewrite_lock_urls
+from pantry.pants_patch import require_pants_version
 from pants.backend.python.subsystems.setup import PythonSetup
 from pants.backend.python.util_rules import pex_requirements
 from pants.engine.fs import CreateDigest, Digest, DigestContents, FileContent
@@ -74,6 +75,15 @@ def _wrap_load_lockfile() -> None:
 
 
 def install() -> None:
-    """Add the option and wrap the rule; idempotent. Called when the backend loads."""
+    """Add the option and wrap the rule; idempotent. Called when the backend loads.
+
+    Both patch Pants internals, so both are refused (before either is made) on any Pants but
+    the one they were written for (pantry/pants_patch.py).
+    """
+    require_pants_version(
+        "pantry.index_mirror (wraps pex_requirements.load_lockfile)",
+        "the `load_lockfile` rule's signature, the Gets it declares and LoadedLockfile's "
+        "fields, and PythonSetup as an input of that rule",
+    )
     _add_option()
     _wrap_load_lockfile()

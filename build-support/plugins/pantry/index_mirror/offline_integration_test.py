@@ -20,8 +20,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import signal
-import subprocess
 import sys
 import textwrap
 import time
@@ -29,6 +27,7 @@ from pathlib import Path
 from typing import Iterator
 
 import pytest
+from pantry_testing import offline
 from pantry_testing.fixture_repo import (
     copy_into,
     install_launcher,
@@ -54,32 +53,11 @@ ROOTS = ("idna", "pytest")
 HELLO_PIN = "hello 2.10-3 2e6e2f1a0007dc43bc91c273fd36e91e40a4f1c2765a03eca68b70a42103878a\n"
 HELLO_SHA256 = HELLO_PIN.split()[2]
 
-# Brings loopback up in a new network namespace (it starts down), without iproute2.
-LOOPBACK_UP = textwrap.dedent(
-    """
-    import fcntl, socket, struct
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    ifreq = struct.pack("16sH14s", b"lo", 0, b"")
-    flags = struct.unpack("16sH14s", fcntl.ioctl(s, 0x8913, ifreq))[1]  # SIOCGIFFLAGS
-    fcntl.ioctl(s, 0x8914, struct.pack("16sH14s", b"lo", flags | 1, b""))  # SIOCSIFFLAGS, IFF_UP
-    """
-)
-
-# Runs in the namespace: loopback up, the index (read-only) on it, then the steps; the index
-# is stopped by its pid when the script exits, whatever happened.
-INNER = """\
-set -euo pipefail
-"$OFFLINE_PYTHON" -c "$LOOPBACK_UP"
-if ! "$OFFLINE_PYTHON" -c "$NO_ROUTE_OUT"; then
-  echo "offline: the namespace can reach the outside" >&2
-  exit 97
-fi
-"$INDEX_PYTHON" "$INDEX_PEX" --host 127.0.0.1 --port 0 --data "$INDEX_DATA" \\
-  >"$WORK/index.out" 2>"$WORK/index.log" &
-index=$!
-trap 'kill $index 2>/dev/null; wait $index 2>/dev/null || true' EXIT
-for _ in $(seq 300); do grep -q '^serving' "$WORK/index.out" && break; sleep 0.1; done
-export PANTRY_INDEX_URL="$(sed -n 's/^serving .* on //p' "$WORK/index.out")"
+# Runs in the namespace after NAMESPACE_PRELUDE (loopback up, no route out, the index serving
+# read-only on 127.0.0.1 and stopped by its pid on exit): the steps, with empty caches.
+INNER = (
+    offline.NAMESPACE_PRELUDE
+    + """\
 export PANTRY_CACHE_DIR="$WORK/launcher-cache" PANTS_CONFIG_FILES="+['pants.offline.toml']"
 caches=(--no-pantsd --named-caches-dir="$WORK/named-caches" --local-store-dir="$WORK/store")
 cd "$REPO"
@@ -89,46 +67,17 @@ dist/tools/hello/bin/hello >"$WORK/hello.out"
 echo "=== generate-lockfiles" && ./pants "${caches[@]}" generate-lockfiles >"$WORK/lock.log" 2>&1
 echo "=== done"
 """
-# Passes only when no interface but loopback exists and no address outside it is routable.
-NO_ROUTE_OUT = textwrap.dedent(
-    """
-    import errno, socket, sys
-    interfaces = [l.split(":")[0].strip() for l in open("/proc/net/dev").read().splitlines()[2:]]
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    try:
-        s.connect(("192.0.2.1", 443))  # TEST-NET-1: any route at all would accept this
-        sys.exit(f"a route leaves the namespace; interfaces: {interfaces}")
-    except OSError as error:
-        assert error.errno == errno.ENETUNREACH, error
-    assert interfaces == ["lo"], interfaces
-    """
 )
 
 
 def unshare_argv() -> list[str]:
     """How to enter a new network namespace here, or a skip/failure saying why not."""
-    argv = ["unshare", "-n"] if os.geteuid() == 0 else ["unshare", "-rn"]
     try:
-        probe = subprocess.run([*argv, "true"], capture_output=True, text=True, timeout=60)
-        problem = f"`{' '.join(argv)} true` exited {probe.returncode}: {probe.stderr.strip()}"
-        if probe.returncode == 0:
-            return argv
-    except OSError as error:
-        problem = f"`{' '.join(argv)}` does not run ({error})"
-    reason = (
-        f"{problem}: the offline proof needs a network namespace with only loopback "
-        "(root, or unprivileged user namespaces: sysctl kernel.unprivileged_userns_clone=1)"
-    )
-    if os.environ.get(REQUIRE) == "1":
-        pytest.fail(f"{reason}, and {REQUIRE}=1 requires one")
-    pytest.skip(f"{reason}; {REQUIRE}=1 (as in CI) makes this a failure")
-
-
-def pyenv_python(minor: str) -> str:
-    root = Path(os.environ.get("PYENV_ROOT") or Path.home() / ".pyenv")
-    found = sorted(root.glob(f"versions/{minor}.*/bin/python{minor}"))
-    assert found, f"no CPython {minor} under {root}/versions (README's prerequisites)"
-    return str(found[-1])
+        return offline.unshare_argv()
+    except offline.NamespaceUnavailable as error:
+        if os.environ.get(REQUIRE) == "1":
+            pytest.fail(f"{error}, and {REQUIRE}=1 requires one")
+        pytest.skip(f"{error}; {REQUIRE}=1 (as in CI) makes this a failure")
 
 
 def lock_body(text: str) -> dict:
@@ -239,43 +188,6 @@ def write_fixture(repo: Path) -> list[str]:
     return sorted(projects) + launcher_projects
 
 
-class Index:
-    """services/index from its PEX, on 127.0.0.1, stopped by its pid."""
-
-    def __init__(self, data: Path, token_file: Path, log: Path) -> None:
-        self.process = subprocess.Popen(
-            [
-                pyenv_python("3.11"),
-                str(INDEX_PEX),
-                "--host",
-                "127.0.0.1",
-                "--port",
-                "0",
-                "--data",
-                str(data),
-                "--upload-token-file",
-                str(token_file),
-            ],
-            stdout=subprocess.PIPE,
-            stderr=log.open("w"),
-            text=True,
-        )
-        assert self.process.stdout is not None
-        first = self.process.stdout.readline()
-        match = re.match(r"serving .* on (http://127\.0\.0\.1:\d+)/simple/", first)
-        assert match, f"the index did not start: {first!r}; see {log}"
-        self.url = match.group(1)
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-
-
 @pytest.fixture
 def work() -> Iterator[Path]:
     yield sandbox_tempdir("offline-")
@@ -293,7 +205,7 @@ def test_a_fresh_repository_builds_from_the_internal_index_alone(work: Path) -> 
     env = launcher_env()
     started = time.monotonic()
 
-    index = Index(data, token, work / "index-outside.log")
+    index = offline.Index(INDEX_PEX, data, token, work / "index-outside.log")
     try:
         with pantsd_session(repo, env, timeout=900) as pants:
             common = [
@@ -354,44 +266,25 @@ def test_a_fresh_repository_builds_from_the_internal_index_alone(work: Path) -> 
 
     inner = work / "inner.sh"
     inner.write_text(INNER)
-    inner_env = {
-        **env,
-        "OFFLINE_PYTHON": sys.executable,
-        "LOOPBACK_UP": LOOPBACK_UP,
-        "NO_ROUTE_OUT": NO_ROUTE_OUT,
-        "INDEX_PYTHON": pyenv_python("3.11"),
-        "INDEX_PEX": str(INDEX_PEX.resolve()),
-        "INDEX_DATA": str(data),
-        "WORK": str(work),
-        "REPO": str(repo),
-    }
+    inner_env = offline.namespace_env(
+        {**env, "REPO": str(repo)}, sys.executable, INDEX_PEX, data, work
+    )
     for name in ("PANTRY_CACHE_DIR", "XDG_CACHE_HOME"):
         inner_env.pop(name, None)
-    process = subprocess.Popen(
-        [*unshare, "bash", str(inner)],
-        env=inner_env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,
-    )
-    try:
-        output, _ = process.communicate(timeout=1200)
-    finally:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
+    with (work / "inner.log").open("w") as out:
+        code = offline.run_in_namespace(unshare, inner, inner_env, timeout=1200, stdout=out)
+    output = (work / "inner.log").read_text()
 
     def log(name: str) -> str:
         path = work / name
         return path.read_text()[-4000:] if path.exists() else f"({name} not written)"
 
-    assert process.returncode != 97, "the namespace reached the outside: the proof would be void"
+    assert code != offline.REACHES_OUTSIDE, "the namespace reached the outside: the proof is void"
     logs = (
         f"--- test\n{log('test.log')}\n--- package\n{log('package.log')}\n"
         f"--- lock\n{log('lock.log')}"
     )
-    assert process.returncode == 0, f"{output}\n{logs}"
+    assert code == 0, f"{output}\n{logs}"
     assert "pantry: installing pinned Pants" in log("test.log")
     assert "tests/test_offline.py succeeded" in log("test.log")
     relocked = (repo / LOCK).read_text()

@@ -32,6 +32,8 @@ from pantry.index_mirror.index_client import (
     locate,
     mirror,
 )
+from pantry.index_mirror.lock_urls import pins_on_index
+from pantry.index_mirror.offline import OPTION_NAME
 from pantry.index_mirror.pins import (
     Pin,
     dedupe,
@@ -159,6 +161,14 @@ async def index_mirror(
     ]
     blob_pins = _blob_pins(subsystem, _texts(debian_contents), _texts(npm_contents))
 
+    # Offline (pants.offline.toml), locked artifacts come from the internal index too, as pex
+    # takes them: one index fills another with no outside access.
+    offline_index = getattr(python_setup, OPTION_NAME, None)
+    if offline_index:
+        try:
+            pins = pins_on_index(pins, offline_index)
+        except MirrorError as error:
+            return fail(str(error))
     only = {canonicalize_name(name) for name in subsystem.only}
     if only:
         pins = [pin for pin in pins if pin.project in only]

@@ -8,7 +8,8 @@
 The two last tests need the package index (pip resolves every pinned project; pex downloads
 a locked artifact): they are marked `index`, their target is tagged `index`, and their
 timeouts allow a slow index. Each refusal has a control that must succeed, so a network
-failure cannot pass for a refusal.
+failure cannot pass for a refusal. In an offline run (pants.offline.toml) both take every
+artifact from the internal index instead (`pantry_testing.fixture_repo.offline_index_url`).
 """
 
 from __future__ import annotations
@@ -22,8 +23,10 @@ import venv
 from pathlib import Path
 
 import pytest
+from pantry.index_mirror.lock_urls import rewrite_lock_urls
 from pantry.lockfile.constraints import render_constraints
 from pantry.lockfile.lock_model import parse_lock, split_header
+from pantry_testing.fixture_repo import offline_index_url
 
 LOCK = Path("3rdparty/python/default.lock")
 CONSTRAINTS = Path("3rdparty/python/constraints.txt")
@@ -36,6 +39,12 @@ TAMPERED_PROJECT = "idna"
 
 def cert_args() -> list[str]:
     return next((["--cert", path] for path in CA_BUNDLES if os.path.exists(path)), [])
+
+
+def index_args() -> list[str]:
+    """pip's index: the internal one in an offline run, else pip's default."""
+    index = offline_index_url()
+    return ["--index-url", index] if index else []
 
 
 def scrubbed_env(tmp_path: Path) -> dict[str, str]:
@@ -91,6 +100,7 @@ def pip_dry_run(pip: Path, requirements: Path, tmp_path: Path) -> subprocess.Com
             "--disable-pip-version-check",
             "--no-cache-dir",
             *cert_args(),
+            *index_args(),
             "-r",
             str(requirements),
         ],
@@ -132,7 +142,8 @@ def single_project_lock(project: str) -> dict:
 
 def build_pex(lock_text: str, tmp_path: Path, name: str) -> subprocess.CompletedProcess:
     lock = tmp_path / f"{name}.lock"
-    lock.write_text(lock_text)
+    index = offline_index_url()
+    lock.write_bytes(rewrite_lock_urls(lock_text.encode(), index) if index else lock_text.encode())
     return subprocess.run(
         [
             sys.executable,

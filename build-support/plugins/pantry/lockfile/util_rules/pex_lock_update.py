@@ -7,9 +7,10 @@ get the updated body back or pex's own explanation of why it could not update.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
-from pantry.index_mirror.lock_urls import rewrite_lock_urls
+from pantry.index_mirror.lock_urls import restore_lock_urls, rewrite_lock_urls
 from pants.backend.python.subsystems.setup import PythonSetup
 from pants.backend.python.util_rules.pex_cli import PexCliProcess
 from pants.backend.python.util_rules.pex_requirements import (
@@ -21,6 +22,8 @@ from pants.engine.process import FallibleProcessResult, ProcessCacheScope
 from pants.engine.rules import Get, MultiGet, collect_rules, rule
 
 LOCK_IN_SANDBOX = "lock.json"
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -71,8 +74,18 @@ async def pex_lock_update(
     stderr = result.stderr.decode("utf-8", "replace")
     if result.exit_code != 0:
         return PexLockUpdate(body=None, stderr=stderr)
-    updated = await Get(DigestContents, Digest, result.output_digest)
-    return PexLockUpdate(body=updated[0].content.decode("utf-8"), stderr=stderr)
+    updated = (await Get(DigestContents, Digest, result.output_digest))[0].content
+    if index_url:
+        # Artifacts the lock already had keep its URLs (the lock stays the same for online
+        # users); only artifacts new to it name the index they were resolved from.
+        updated, new = restore_lock_urls(updated, request.body.encode("utf-8"))
+        if new:
+            logger.warning(
+                f"{request.resolve}: {new} artifacts new to the lock name the internal index "
+                f"({index_url}), the only index an offline resolve sees; re-run the goal online "
+                "before committing the lock for online users."
+            )
+    return PexLockUpdate(body=updated.decode("utf-8"), stderr=stderr)
 
 
 def rules():
