@@ -17,6 +17,7 @@ JSON page for the project names the file's URL there. The sha256 check is the sa
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import sys
 import urllib.request

@@ -165,10 +165,7 @@ async def index_mirror(
     # takes them: one index fills another with no outside access.
     offline_index = getattr(python_setup, OPTION_NAME, None)
     if offline_index:
-        try:
-            pins = pins_on_index(pins, offline_index)
-        except MirrorError as error:
-            return fail(str(error))
+        pins = pins_on_index(pins, offline_index)
     only = {canonicalize_name(name) for name in subsystem.only}
     if only:
         pins = [pin for pin in pins if pin.project in only]
