@@ -23,7 +23,11 @@ def write_lock(repo: Path, sha256: str) -> None:
     artifact = {"algorithm": "sha256", "hash": sha256, "url": UNREACHABLE}
     lock = {
         "locked_resolves": [
-            {"locked_requirements": [{"project_name": "packaging", "artifacts": [artifact]}]}
+            {
+                "locked_requirements": [
+                    {"project_name": "packaging", "version": "24.2", "artifacts": [artifact]}
+                ]
+            }
         ]
     }
     (repo / LOCK).parent.mkdir(parents=True)
