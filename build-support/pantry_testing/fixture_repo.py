@@ -39,15 +39,9 @@ PASSED_ENV = (
 # run resolves and installs only from the internal index, so nested runs must too.
 OFFLINE_VARIABLE = "PANTRY_OFFLINE"
 OFFLINE_CONFIG = "pants.offline.toml"
-# What a fixture repo needs to layer pants.offline.toml: the file, and the backend defining
-# its [python].pantry_index_url (the file loads it), with what that backend imports.
-OFFLINE_FILES = (
-    OFFLINE_CONFIG,
-    "build-support/plugins/pantry/__init__.py",
-    "build-support/plugins/pantry/errors.py",
-    "build-support/plugins/pantry/pants_patch.py",
-    "build-support/plugins/pantry/index_mirror/*.py",
-)
+# What a fixture repo needs to layer pants.offline.toml: the file, and the backends defining
+# its options (the file loads index_mirror and oci), with all they import: every plugin module.
+OFFLINE_FILES = (OFFLINE_CONFIG, "build-support/plugins/pantry/**/*.py")
 
 
 def offline_index_url(environ: Mapping[str, str] = os.environ) -> str | None:

@@ -112,6 +112,7 @@ def fake_build_root(root: Path) -> None:
     (plugins / "index_mirror").mkdir(parents=True)
     for name in ("__init__.py", "errors.py", "pants_patch.py", "affected.py"):
         (plugins / name).write_text(f"# {name}\n")
+    # Every plugin module but tests: the backends the offline file loads import across backends.
     for name in ("offline.py", "lock_urls.py", "offline_test.py"):
         (plugins / "index_mirror" / name).write_text(f"# {name}\n")
     (root / "pants.offline.toml").write_text("[python]\n")
@@ -125,6 +126,7 @@ def test_an_offline_run_makes_nested_repos_offline(tmp_path: Path) -> None:
     assert copied == [
         "build-support/launcher/bootstrap.py",
         "build-support/plugins/pantry/__init__.py",
+        "build-support/plugins/pantry/affected.py",
         "build-support/plugins/pantry/errors.py",
         "build-support/plugins/pantry/index_mirror/lock_urls.py",
         "build-support/plugins/pantry/index_mirror/offline.py",
