@@ -15,12 +15,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-import hashlib
 import json
-import os
-import shutil
-import tempfile
-import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,12 +26,14 @@ from pantry.index_mirror.index_client import (
     Counts,
     Http,
     IndexUrls,
-    describe,
+    cached_file,
     file_chunks,
+    http_download,
     progress,
     read_from_index,
     send_upload,
     transfer,
+    verified_into,
 )
 from pantry.index_mirror.pins import PinsError
 from pantry.oci import tool as oci_tool
@@ -146,36 +143,6 @@ def dedupe_blobs(pins: Sequence[BlobPin]) -> tuple[BlobPin, ...]:
     return tuple(sorted(seen.values(), key=lambda p: (p.kind, p.name, p.version)))
 
 
-def _verified_into(cache: Path, pin: BlobPin, write: Callable[[Path], None], how: str) -> Path:
-    """Run `write(partial)`, check the digest, and keep the file as `cache/<hex>/<filename>`."""
-    destination = cache / pin.digest / pin.filename
-    destination.parent.mkdir(parents=True, exist_ok=True)
-    handle, partial_name = tempfile.mkstemp(prefix=".part-", dir=destination.parent)
-    os.close(handle)
-    partial = Path(partial_name)
-    try:
-        write(partial)
-        actual = _digest_of(partial, pin.algorithm)
-        if actual != pin.digest:
-            raise ArtifactError(
-                f"{pin.filename} ({pin.source}): {how}, its {pin.algorithm} is {actual} but the "
-                f"lock pins {pin.digest}; not uploaded. Find out which is right (a changed "
-                "upstream file, or an edited lock) before anything installs it."
-            )
-        os.replace(partial, destination)
-    finally:
-        partial.unlink(missing_ok=True)
-    return destination
-
-
-def _digest_of(path: Path, algorithm: str) -> str:
-    digest = hashlib.new(algorithm)
-    with path.open("rb") as stream:
-        for chunk in iter(lambda: stream.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 @dataclass(frozen=True)
 class Fetcher:
     """Obtains pinned files: npm tarballs over HTTP, Debian packages with `apt-get`."""
@@ -185,14 +152,25 @@ class Fetcher:
     apt_get: str | None
 
     def fetch(self, pin: BlobPin) -> Path:
-        cached = self.cache / pin.digest / pin.filename
-        if cached.is_file() and _digest_of(cached, pin.algorithm) == pin.digest:
+        destination = self.cache / pin.digest / pin.filename
+        cached = cached_file(destination, pin.algorithm, pin.digest)
+        if cached:
             return cached
         if pin.kind == DEBIAN:
-            return _verified_into(self.cache, pin, self._apt_download(pin), "downloaded")
-        return _verified_into(
-            self.cache, pin, self._http_download(pin), f"downloaded from {pin.url}"
-        )
+            write, how = self._apt_download(pin), "downloaded"
+        else:
+            assert pin.url  # npm_pins gives every npm pin one
+            write = http_download(self.http, pin.url, pin.filename, pin.source)
+            how = f"downloaded from {pin.url}"
+
+        def mismatch(actual: str) -> ArtifactError:
+            return ArtifactError(
+                f"{pin.filename} ({pin.source}): {how}, its {pin.algorithm} is {actual} but the "
+                f"lock pins {pin.digest}; not uploaded. Find out which is right (a changed "
+                "upstream file, or an edited lock) before anything installs it."
+            )
+
+        return verified_into(destination, pin.algorithm, pin.digest, write, mismatch)
 
     def _apt_download(self, pin: BlobPin) -> Callable[[Path], None]:
         def write(partial: Path) -> None:
@@ -209,23 +187,6 @@ class Fetcher:
             except oci_tool.ToolError as error:
                 raise ArtifactError(str(error)) from None
             partial.write_bytes(data)
-
-        return write
-
-    def _http_download(self, pin: BlobPin) -> Callable[[Path], None]:
-        def write(partial: Path) -> None:
-            assert pin.url
-            try:
-                with (
-                    self.http.open(urllib.request.Request(pin.url)) as response,
-                    partial.open("wb") as out,
-                ):
-                    shutil.copyfileobj(response, out, 1 << 20)
-            except (urllib.error.URLError, OSError) as error:
-                raise ArtifactError(
-                    f"{pin.filename} ({pin.source}): download from {pin.url} failed "
-                    f"({describe(error)})."
-                ) from None
 
         return write
 

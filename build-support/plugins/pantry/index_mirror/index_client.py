@@ -177,44 +177,75 @@ def locate(http: Http, simple_url: str, pinned: HashPinned) -> tuple[Pin, ...]:
     return tuple(found)
 
 
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
+def file_digest(path: Path, algorithm: str = "sha256") -> str:
+    digest = hashlib.new(algorithm)
     with path.open("rb") as stream:
         for chunk in iter(lambda: stream.read(1 << 20), b""):
             digest.update(chunk)
     return digest.hexdigest()
 
 
-def fetch(http: Http, pin: Pin, cache: Path) -> Path:
-    """The pinned file, from `cache/<sha256>/<filename>` or downloaded there and verified."""
-    assert pin.filename and pin.url
-    destination = cache / pin.sha256 / pin.filename
-    if destination.is_file() and sha256_of(destination) == pin.sha256:
+def cached_file(destination: Path, algorithm: str, digest: str) -> Path | None:
+    """`destination` when it holds the pinned bytes (a verified download kept earlier)."""
+    if destination.is_file() and file_digest(destination, algorithm) == digest:
         return destination
+    return None
+
+
+def verified_into(
+    destination: Path,
+    algorithm: str,
+    digest: str,
+    write: Callable[[Path], None],
+    mismatch: Callable[[str], ArtifactError],
+) -> Path:
+    """Run `write(partial)` beside `destination`, check the partial file's digest (else raise
+    `mismatch(actual)`), then give it its name: the cache never holds an unverified file."""
     destination.parent.mkdir(parents=True, exist_ok=True)
     handle, partial_name = tempfile.mkstemp(prefix=".part-", dir=destination.parent)
+    os.close(handle)
     partial = Path(partial_name)
     try:
-        with os.fdopen(handle, "wb") as out:
-            try:
-                with http.open(urllib.request.Request(pin.url)) as response:
-                    shutil.copyfileobj(response, out, 1 << 20)
-            except (urllib.error.URLError, OSError) as error:
-                raise ArtifactError(
-                    f"{pin.filename} ({pin.source}): download from {pin.url} failed "
-                    f"({describe(error)})."
-                ) from None
-        actual = sha256_of(partial)
-        if actual != pin.sha256:
-            raise HashMismatch(
-                f"{pin.filename}: downloaded from {pin.url}, its sha256 is {actual} but "
-                f"{pin.source} pins {pin.sha256}; not uploaded. The file changed upstream or "
-                "the lock was edited: restore the lock from git, or re-lock on purpose."
-            )
+        write(partial)
+        actual = file_digest(partial, algorithm)
+        if actual != digest:
+            raise mismatch(actual)
         os.replace(partial, destination)
     finally:
         partial.unlink(missing_ok=True)
     return destination
+
+
+def http_download(http: Http, url: str, filename: str, source: str) -> Callable[[Path], None]:
+    """A `write` for `verified_into`: the body of `url`, or an ArtifactError naming the file."""
+
+    def write(partial: Path) -> None:
+        try:
+            with http.open(urllib.request.Request(url)) as response, partial.open("wb") as out:
+                shutil.copyfileobj(response, out, 1 << 20)
+        except (urllib.error.URLError, OSError) as error:
+            raise ArtifactError(
+                f"{filename} ({source}): download from {url} failed ({describe(error)})."
+            ) from None
+
+    return write
+
+
+def fetch(http: Http, pin: Pin, cache: Path) -> Path:
+    """The pinned file, from `cache/<sha256>/<filename>` or downloaded there and verified."""
+    assert pin.filename and pin.url
+    destination = cache / pin.sha256 / pin.filename
+    return cached_file(destination, "sha256", pin.sha256) or verified_into(
+        destination,
+        "sha256",
+        pin.sha256,
+        http_download(http, pin.url, pin.filename, pin.source),
+        lambda actual: HashMismatch(
+            f"{pin.filename}: downloaded from {pin.url}, its sha256 is {actual} but "
+            f"{pin.source} pins {pin.sha256}; not uploaded. The file changed upstream or "
+            "the lock was edited: restore the lock from git, or re-lock on purpose."
+        ),
+    )
 
 
 def _multipart(
