@@ -13,7 +13,8 @@ from urllib.parse import urlparse
 
 
 def index_base(index_url: str) -> str:
-    """`http://h:8080` from a Pantry index's base, /simple/ or /legacy/ URL."""
+    """`http://h:8080` from a Pantry index's base, /simple/ or /legacy/ URL (as
+    `pantry.oci.tool.index_base`; a fixture repository's copy of this module has no plugins)."""
     parts = urlparse(index_url.strip())
     path = parts.path.rstrip("/")
     for suffix in ("/simple", "/legacy"):

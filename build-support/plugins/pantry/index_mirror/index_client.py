@@ -26,6 +26,7 @@ from urllib.parse import urljoin, urlparse
 from packaging.utils import canonicalize_name  # pants: no-infer-dep
 from pantry.errors import PantryError
 from pantry.index_mirror.pins import HashPinned, Pin
+from pantry.oci.tool import index_base
 
 SIMPLE_JSON = "application/vnd.pypi.simple.v1+json"
 TIMEOUT = 120.0
@@ -65,11 +66,7 @@ class IndexUrls:
                 f"{option}: {url!r} is not an http(s) URL of a Pantry index; e.g. "
                 f"`{option}=http://127.0.0.1:8080` (its /simple/ URL works too)."
             )
-        path = parts.path.rstrip("/")
-        for suffix in ("/simple", "/legacy"):
-            if path.endswith(suffix):
-                path = path[: -len(suffix)]
-        return cls(f"{parts.scheme}://{parts.netloc}{path}/")
+        return cls(index_base(url) + "/")
 
     @property
     def simple(self) -> str:

@@ -153,14 +153,19 @@ def verified(pin: Pin, data: bytes, pins_path: str, how: str) -> bytes:
     return data
 
 
-def blob_url(index_url: str, algorithm: str, hexdigest: str) -> str:
-    """`<index>/blobs/<algorithm>/<hex>` from a Pantry index's base, /simple/ or /legacy/ URL."""
+def index_base(index_url: str) -> str:
+    """`http://h:8080` (no trailing slash) from a Pantry index's base, /simple/ or /legacy/ URL."""
     parts = urlparse(index_url.strip())
     path = parts.path.rstrip("/")
     for suffix in ("/simple", "/legacy"):
         if path.endswith(suffix):
             path = path[: -len(suffix)]
-    return f"{parts.scheme}://{parts.netloc}{path}/blobs/{algorithm}/{hexdigest}"
+    return f"{parts.scheme}://{parts.netloc}{path}"
+
+
+def blob_url(index_url: str, algorithm: str, hexdigest: str) -> str:
+    """`<index>/blobs/<algorithm>/<hex>` from a Pantry index's base, /simple/ or /legacy/ URL."""
+    return f"{index_base(index_url)}/blobs/{algorithm}/{hexdigest}"
 
 
 def from_index(pin: Pin, index_url: str, pins_path: str, timeout: float = 300.0) -> bytes:
