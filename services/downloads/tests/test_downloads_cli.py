@@ -5,12 +5,14 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import urllib.request
 from pathlib import Path
 
 import pytest
+from downloads.cli import QuietHandler, Stop, ThreadingWSGIServer, _stop
 from downloads_test_support import report
 from testing_services.servers import PostgreSQL, Redis
 
@@ -69,6 +71,22 @@ def test_serve_answers_then_stops_on_a_signal(
         server.wait()
     assert server.returncode == 0, err
     assert out == f"downloads: stopped by {stop.name}\n"
+
+
+def test_a_signal_while_a_request_is_dispatched_still_stops_the_server() -> None:
+    # The race CI hit: SIGINT landed while serve_forever was starting a request's thread.
+    class SignalledMidRequest(ThreadingWSGIServer):
+        def process_request(self, request: object, client_address: object) -> None:
+            _stop(signal.SIGTERM, None)
+
+    server = SignalledMidRequest(("127.0.0.1", 0), QuietHandler)
+    server.set_app(lambda environ, start_response: [])
+    try:
+        with socket.create_connection(("127.0.0.1", server.server_port), timeout=10):
+            with pytest.raises(Stop, match="SIGTERM"):
+                server.handle_request()
+    finally:
+        server.server_close()
 
 
 def test_bad_input_is_one_message(tmp_path: Path) -> None:

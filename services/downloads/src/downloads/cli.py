@@ -116,8 +116,12 @@ def ingest(args: argparse.Namespace) -> int:
     return 0
 
 
-class Stop(Exception):
-    """Raised in the main thread by SIGTERM/SIGINT to leave serve_forever."""
+class Stop(BaseException):
+    """Raised in the main thread by SIGTERM/SIGINT to leave serve_forever.
+
+    A BaseException, like KeyboardInterrupt: socketserver handles `Exception` raised while
+    it dispatches a request (prints it and serves on), so a signal landing then was lost.
+    """
 
 
 def _stop(signum: int, frame: FrameType | None) -> None:

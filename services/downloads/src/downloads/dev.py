@@ -57,8 +57,8 @@ def syntax_errors(files: Sequence[Path], workspace: Path) -> list[str]:
     return errors
 
 
-class Stop(Exception):
-    pass
+class Stop(BaseException):
+    """SIGTERM/SIGINT; a BaseException so no `except Exception` on the way swallows it."""
 
 
 def _stop(signum: int, frame: FrameType | None) -> None:
