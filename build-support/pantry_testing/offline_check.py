@@ -36,13 +36,17 @@ from pantry_testing.offline import (
 
 INDEX_PEX = Path("dist/services.index/index.pex")
 
+# Test targets tagged `outside` need the outside by their subject (README "Builds that never
+# need the outside"): left out unless --with-outside.
+OUTSIDE_TAG = "outside"
+
 INNER = """
 # Empty caches, shared with the nested ./pants of integration tests (they get XDG_CACHE_HOME).
 export PANTRY_CACHE_DIR="$WORK/launcher-cache" XDG_CACHE_HOME="$WORK/xdg-cache"
 export PANTS_CONFIG_FILES="+['pants.offline.toml']"
 cd "$REPO"
 set +e
-./pants --no-pantsd test {specs} >"$WORK/test.log" 2>&1
+./pants --no-pantsd {global_flags} test {specs} >"$WORK/test.log" 2>&1
 echo $? >"$WORK/test.rc"
 """
 
@@ -158,12 +162,24 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         "--keep", action="store_true", help="keep the work directory (logs: WORK/test.log)"
     )
     parser.add_argument(
+        "--with-outside",
+        action="store_true",
+        help=f"also run the test targets tagged `{OUTSIDE_TAG}`, which need the outside by "
+        "their subject and so fail offline (default: left out with `--tag=-outside`)",
+    )
+    parser.add_argument(
         "specs",
         nargs="*",
         default=["::"],
-        help="what to test, with any `./pants test` flags (default: ::)",
+        help="what to test, after `--` (default: ::), e.g. `-- :: -some/dir/test.py`. They "
+        "go after `test`, so they take specs and `test`'s own flags (e.g. `--test-force`), "
+        "not global ones such as `--tag`",
     )
     return parser.parse_args(argv)
+
+
+def pants_global_flags(args: argparse.Namespace) -> list[str]:
+    return [] if args.with_outside else [f"--tag=-{OUTSIDE_TAG}"]
 
 
 def main(argv: list[str]) -> int:
@@ -195,7 +211,11 @@ def main(argv: list[str]) -> int:
                 )
         inner = work / "inner.sh"
         inner.write_text(
-            NAMESPACE_PRELUDE + INNER.format(specs=" ".join(map(shlex.quote, args.specs)))
+            NAMESPACE_PRELUDE
+            + INNER.format(
+                global_flags=" ".join(map(shlex.quote, pants_global_flags(args))),
+                specs=" ".join(map(shlex.quote, args.specs)),
+            )
         )
         inner_env = namespace_env(
             {**env, "REPO": str(repo)}, sys.executable, repo / INDEX_PEX, data, work

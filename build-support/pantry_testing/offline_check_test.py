@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from pantry_testing.offline_check import parse_args, summarize
+from pantry_testing.offline_check import pants_global_flags, parse_args, summarize
 
 LOG = """\
 00:01:02.03 [INFO] Completed: Run Pytest - a/ok_test.py:tests - succeeded.
@@ -53,4 +53,9 @@ def test_a_run_that_stopped_before_its_summary_shows_the_last_error() -> None:
 
 def test_specs_default_to_everything_and_take_pants_flags_after_a_double_dash() -> None:
     assert parse_args([]).specs == ["::"]
-    assert parse_args(["--keep", "--", "--tag=-index", "src::"]).specs == ["--tag=-index", "src::"]
+    assert parse_args(["--keep", "--", "--test-force", "src::"]).specs == ["--test-force", "src::"]
+
+
+def test_targets_tagged_outside_are_left_out_unless_asked_for() -> None:
+    assert pants_global_flags(parse_args([])) == ["--tag=-outside"]
+    assert pants_global_flags(parse_args(["--with-outside", "--", "src::"])) == []
