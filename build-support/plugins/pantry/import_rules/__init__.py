@@ -17,7 +17,7 @@ engine-free core that enforces them; the Pants backend is thin glue around it:
 - `checker`        the standalone program a Pants rule runs in a sandbox (uses grimp).
 - `shipping`       the files, argv and request a Pants rule needs to run `checker`.
 
-The Pants glue (`register`, `subsystem`, `rules`, `baseline_goal`) runs inside Pants and
+The Pants glue (`register`, `subsystem`, `rules`, `goals/`) runs inside Pants and
 imports only `shipping` of all this; `./pants lint` then runs the checker in one sandboxed
 process, and `./pants import-rules-baseline ::` runs it to rewrite the baseline.
 

@@ -24,7 +24,7 @@ from typing import Iterable, Optional, Protocol, TypeVar
 
 from .cycles import CYCLE_ENTRY_PREFIX
 
-# The goal that rewrites the baseline (`pantry.import_rules.baseline_goal`).
+# The goal that rewrites the baseline (`pantry.import_rules.goals.baseline`).
 REGENERATE_COMMAND = "./pants import-rules-baseline ::"
 
 HEADER = f"""\

@@ -17,7 +17,7 @@ checker is told so (`whole_repository`): then every baseline entry can be stale,
 those about the files checked.
 
 `run_import_rules_checker` serves both `./pants lint` and `./pants import-rules-baseline`
-(`baseline_goal`), which asks the checker to rewrite the baseline and takes it out of the
+(`goals.baseline`), which asks the checker to rewrite the baseline and takes it out of the
 sandbox.
 
 The checker and the request format are in `checker/`; what ships it is in `shipping`.

@@ -12,7 +12,7 @@ from typing import Mapping
 
 import pytest
 from pantry.import_rules import register
-from pantry.import_rules.baseline_goal import (
+from pantry.import_rules.goals.baseline import (
     ImportRulesBaseline,
     ImportRulesBaselineSubsystem,
     NoTargetsError,
