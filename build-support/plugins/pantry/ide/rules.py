@@ -106,12 +106,14 @@ class IdeVenv:
 async def build_ide_venv(request: IdeVenvRequest, python_setup: PythonSetup) -> IdeVenv:
     resolve = request.resolve
     lockfile_path = python_setup.resolves[resolve]
-    constraints = venv_interpreter_constraints(
-        python_setup.resolves_to_interpreter_constraints.get(
-            resolve, python_setup.interpreter_constraints
-        ),
-        python_setup.interpreter_constraints,
-        python_setup.interpreter_versions_universe,
+    constraints = InterpreterConstraints(
+        venv_interpreter_constraints(
+            python_setup.resolves_to_interpreter_constraints.get(
+                resolve, python_setup.interpreter_constraints
+            ),
+            python_setup.interpreter_constraints,
+            python_setup.interpreter_versions_universe,
+        )
     )
     lock_contents = await Get(
         DigestContents,
