@@ -29,10 +29,9 @@ from pantry.index_mirror.index_client import (
     cached_file,
     file_chunks,
     http_download,
-    progress,
+    mirror_each,
     read_from_index,
     send_upload,
-    transfer,
     verified_into,
 )
 from pantry.index_mirror.pins import PinsError
@@ -215,19 +214,9 @@ def mirror_blobs(
     log: Callable[[str], None],
 ) -> Counts:
     """Upload every pinned blob the index lacks (HEAD says which it has)."""
-    counts = Counts()
-    for number, pin in enumerate(pins, start=1):
-        prefix = progress(number, len(pins))
-        if blob_present(http, index, pin):
-            counts.present += 1
-            log(f"{prefix} already there {pin.filename}")
-            continue
-        transfer(
-            counts,
-            prefix,
-            pin.filename,
-            pin.source,
-            lambda: upload_blob(http, index, pin, fetcher.fetch(pin), token),
-            log,
-        )
-    return counts
+    return mirror_each(
+        pins,
+        lambda pin: blob_present(http, index, pin),
+        lambda pin: upload_blob(http, index, pin, fetcher.fetch(pin), token),
+        log,
+    )

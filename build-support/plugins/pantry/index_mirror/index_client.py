@@ -20,7 +20,7 @@ import urllib.request
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable, Iterator
+from typing import Callable, Iterable, Iterator, Protocol, Sequence, TypeVar
 from urllib.parse import urljoin, urlparse
 
 from packaging.utils import canonicalize_name  # pants: no-infer-dep
@@ -96,6 +96,14 @@ def describe(error: BaseException) -> str:
     return str(reason if reason is not None else error)
 
 
+def unreachable(where: str, error: Exception) -> IndexUnreachable:
+    """The one wording of "the destination index did not answer at `where`"."""
+    return IndexUnreachable(
+        f"cannot reach the index at {where} ({describe(error)}); check the URL (--to) and"
+        " that the index is running (`./pants run services/index -- --port 8080 ...`)."
+    )
+
+
 def read_from_index(
     http: Http, request: urllib.request.Request, where: str, hint: str
 ) -> bytes | None:
@@ -114,10 +122,7 @@ def read_from_index(
             f"{request.full_url}: the index answered HTTP {error.code} {error.reason}; {hint}."
         ) from None
     except (urllib.error.URLError, OSError) as error:
-        raise IndexUnreachable(
-            f"cannot reach the index at {where} ({describe(error)}); check the URL and "
-            "that the index is running (`./pants run services/index -- --port 8080 ...`)."
-        ) from None
+        raise unreachable(where, error) from None
 
 
 def project_files(http: Http, simple_url: str, project: str) -> dict[str, str | None]:
@@ -314,10 +319,7 @@ def send_upload(
             f"{filename}: the index refused it (HTTP {error.code} {error.reason})."
         ) from None
     except (urllib.error.URLError, OSError) as error:
-        raise IndexUnreachable(
-            f"cannot reach the index at {url} ({describe(error)}); check --to and "
-            "that the index is running."
-        ) from None
+        raise unreachable(url, error) from None
 
 
 def upload(http: Http, urls: IndexUrls, pin: Pin, path: Path, token: str) -> bool:
@@ -364,28 +366,52 @@ def progress(number: int, total: int) -> str:
     return f"[{number:>{len(str(total))}}/{total}]"
 
 
-def transfer(
-    counts: Counts,
-    prefix: str,
-    filename: str,
-    source: str,
-    fetch_and_upload: Callable[[], bool],
+class MirroredPin(Protocol):
+    """What `mirror_each` needs of a pin: the file it names and where it is pinned."""
+
+    @property
+    def filename(self) -> str | None: ...
+
+    @property
+    def source(self) -> str: ...
+
+
+PinT = TypeVar("PinT", bound=MirroredPin)
+
+
+def mirror_each(
+    pins: Sequence[PinT],
+    on_index: Callable[[PinT], bool],
+    fetch_and_upload: Callable[[PinT], bool],
     log: Callable[[str], None],
-) -> None:
-    """Fetch, verify and upload one file (`fetch_and_upload`: True if stored, False if the
-    index had it); count it and log its line, `prefix` (`[ 3/44]`) first."""
-    try:
-        stored = fetch_and_upload()
-    except ArtifactError as error:
-        counts.failed += 1
-        log(f"{prefix} failed {error}")
-        return
-    if stored:
-        counts.uploaded += 1
-        log(f"{prefix} uploaded {filename} ({source})")
-    else:
-        counts.present += 1
-        log(f"{prefix} already there {filename} (uploaded meanwhile)")
+) -> Counts:
+    """Upload each pin the index lacks, one line each (`[ 3/44] uploaded ...`).
+
+    `on_index` says whether the index has the pin's file already (raising ArtifactError
+    when it holds another file under that name). `fetch_and_upload` fetches, verifies and
+    uploads it: True if stored, False if the index got it meanwhile. An ArtifactError of
+    either counts that pin as failed, and the mirror goes on.
+    """
+    counts = Counts()
+    for number, pin in enumerate(pins, start=1):
+        prefix = progress(number, len(pins))
+        try:
+            if on_index(pin):
+                stored, line = False, f"already there {pin.filename}"
+            elif fetch_and_upload(pin):
+                stored, line = True, f"uploaded {pin.filename} ({pin.source})"
+            else:
+                stored, line = False, f"already there {pin.filename} (uploaded meanwhile)"
+        except ArtifactError as error:
+            counts.failed += 1
+            log(f"{prefix} failed {error}")
+            continue
+        if stored:
+            counts.uploaded += 1
+        else:
+            counts.present += 1
+        log(f"{prefix} {line}")
+    return counts
 
 
 def mirror(
@@ -397,32 +423,23 @@ def mirror(
     log: Callable[[str], None],
 ) -> Counts:
     """Upload every pin the index lacks; skip those it lists with the same sha256."""
-    counts = Counts()
-    present: dict[str, dict[str, str | None]] = {}
-    for number, pin in enumerate(pins, start=1):
-        assert pin.filename
-        prefix = progress(number, len(pins))
-        if pin.project not in present:
-            present[pin.project] = project_files(http, urls.simple, pin.project)
-        listed = present[pin.project]
-        if pin.filename in listed:
-            if listed[pin.filename] not in (None, pin.sha256):
-                counts.failed += 1
-                log(
-                    f"{prefix} failed {pin.filename}: the index holds it with sha256 "
-                    f"{listed[pin.filename]}, but {pin.source} pins {pin.sha256}. Files on an "
-                    "index are never replaced: find out which is right before anything installs it."
-                )
-            else:
-                counts.present += 1
-                log(f"{prefix} already there {pin.filename}")
-            continue
-        transfer(
-            counts,
-            prefix,
-            pin.filename,
-            pin.source,
-            lambda: upload(http, urls, pin, fetch(http, pin, cache), token),
-            log,
-        )
-    return counts
+    listings: dict[str, dict[str, str | None]] = {}
+
+    def on_index(pin: Pin) -> bool:
+        assert pin.filename  # `locate` named the file of every requirements-file pin
+        if pin.project not in listings:
+            listings[pin.project] = project_files(http, urls.simple, pin.project)
+        listed = listings[pin.project]
+        if pin.filename not in listed:
+            return False
+        if listed[pin.filename] not in (None, pin.sha256):
+            raise ArtifactError(
+                f"{pin.filename}: the index holds it with sha256 {listed[pin.filename]}, but"
+                f" {pin.source} pins {pin.sha256}. Files on an index are never replaced: find"
+                " out which is right before anything installs it."
+            )
+        return True
+
+    return mirror_each(
+        pins, on_index, lambda pin: upload(http, urls, pin, fetch(http, pin, cache), token), log
+    )
