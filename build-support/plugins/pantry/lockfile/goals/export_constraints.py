@@ -12,13 +12,11 @@ from pantry.lockfile.constraints import render_constraints
 from pantry.lockfile.util_rules.resolve_lock import (
     ResolveFreshness,
     ResolveFreshnessRequest,
-    ResolveLock,
-    ResolveLockRequest,
 )
 from pants.engine.console import Console
 from pants.engine.fs import CreateDigest, Digest, DigestContents, FileContent, PathGlobs, Workspace
 from pants.engine.goal import Goal, GoalSubsystem
-from pants.engine.rules import Get, MultiGet, collect_rules, goal_rule
+from pants.engine.rules import Get, collect_rules, goal_rule
 from pants.option.option_types import BoolOption, StrOption
 from pants.util.docutil import bin_name
 from pants.util.strutil import softwrap
@@ -75,10 +73,8 @@ async def export_constraints(
     console: Console, subsystem: ExportConstraintsSubsystem, workspace: Workspace
 ) -> ExportConstraintsGoal:
     option = "[export-constraints].resolve"
-    lock, freshness = await MultiGet(
-        Get(ResolveLock, ResolveLockRequest(subsystem.resolve, option)),
-        Get(ResolveFreshness, ResolveFreshnessRequest(subsystem.resolve, option)),
-    )
+    freshness = await Get(ResolveFreshness, ResolveFreshnessRequest(subsystem.resolve, option))
+    lock = freshness.lock
     # Exporting a stale lock would hand pins to other tools that Pants itself refuses.
     freshness.raise_if_stale()
     output = subsystem.output or os.path.join(os.path.dirname(lock.path), DEFAULT_FILE_NAME)

@@ -8,14 +8,12 @@ from pantry.lockfile.lock_model import parse_lock
 from pantry.lockfile.util_rules.resolve_lock import (
     ResolveFreshness,
     ResolveFreshnessRequest,
-    ResolveLock,
-    ResolveLockRequest,
 )
 from pantry.vcs.git import DEFAULT_BASE_BRANCHES, Repository
 from pants.base.build_root import BuildRoot
 from pants.engine.console import Console
 from pants.engine.goal import Goal, GoalSubsystem
-from pants.engine.rules import Get, MultiGet, collect_rules, goal_rule
+from pants.engine.rules import Get, collect_rules, goal_rule
 from pants.option.option_types import StrOption
 from pants.util.strutil import softwrap
 
@@ -54,10 +52,10 @@ class LockDiffGoal(Goal):
 async def lock_diff(
     console: Console, subsystem: LockDiffSubsystem, build_root: BuildRoot
 ) -> LockDiffGoal:
-    lock, freshness = await MultiGet(
-        Get(ResolveLock, ResolveLockRequest(subsystem.resolve, "[lock-diff].resolve")),
-        Get(ResolveFreshness, ResolveFreshnessRequest(subsystem.resolve, "[lock-diff].resolve")),
+    freshness = await Get(
+        ResolveFreshness, ResolveFreshnessRequest(subsystem.resolve, "[lock-diff].resolve")
     )
+    lock = freshness.lock
     # git runs here, in the goal rule (run on every invocation), so a moved branch is never
     # answered from pantsd's memory; a bad --base raises vcs.git.GitError, a PantryError.
     repository = Repository(build_root.pathlib_path)

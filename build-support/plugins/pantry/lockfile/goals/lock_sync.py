@@ -42,7 +42,6 @@ from pantry.lockfile.util_rules.resolve_lock import (
     ResolveFreshness,
     ResolveFreshnessRequest,
     ResolveLock,
-    ResolveLockRequest,
 )
 from pants.backend.python.pip_requirement import PipRequirement
 from pants.backend.python.subsystems.setup import PythonSetup
@@ -59,7 +58,7 @@ from pants.engine.console import Console
 from pants.engine.fs import CreateDigest, Digest, DigestContents, FileContent, Workspace
 from pants.engine.goal import Goal, GoalSubsystem
 from pants.engine.process import FallibleProcessResult, ProcessCacheScope
-from pants.engine.rules import Get, MultiGet, collect_rules, goal_rule
+from pants.engine.rules import Get, collect_rules, goal_rule
 from pants.option.option_types import StrOption
 from pants.util.docutil import bin_name
 from pants.util.strutil import softwrap
@@ -292,10 +291,8 @@ async def lock_sync(
     python_setup: PythonSetup,
 ) -> LockSyncGoal:
     option = "[lock-sync].resolve"
-    lock, freshness = await MultiGet(
-        Get(ResolveLock, ResolveLockRequest(subsystem.resolve, option)),
-        Get(ResolveFreshness, ResolveFreshnessRequest(subsystem.resolve, option)),
-    )
+    freshness = await Get(ResolveFreshness, ResolveFreshnessRequest(subsystem.resolve, option))
+    lock = freshness.lock
     if freshness.duplicates:
         freshness.raise_if_stale()  # one project declared twice: nothing sensible to sync to
     if not freshness.is_stale:

@@ -20,14 +20,12 @@ from pantry.lockfile.util_rules.pex_lock_update import PexLockUpdate, PexLockUpd
 from pantry.lockfile.util_rules.resolve_lock import (
     ResolveFreshness,
     ResolveFreshnessRequest,
-    ResolveLock,
-    ResolveLockRequest,
 )
 from pantry.pants_patch import require_pants_version
 from pants.engine.console import Console
 from pants.engine.fs import CreateDigest, Digest, FileContent, Workspace
 from pants.engine.goal import Goal, GoalSubsystem
-from pants.engine.rules import Get, MultiGet, collect_rules, goal_rule
+from pants.engine.rules import Get, collect_rules, goal_rule
 from pants.option.option_types import StrListOption, StrOption
 from pants.util.docutil import bin_name
 from pants.util.strutil import softwrap
@@ -123,10 +121,8 @@ async def lock_upgrade(
             f"Name the projects to upgrade, e.g. `{bin_name()} lock-upgrade -- black idna`."
         )
     option = "[lock-upgrade].resolve"
-    lock, freshness = await MultiGet(
-        Get(ResolveLock, ResolveLockRequest(subsystem.resolve, option)),
-        Get(ResolveFreshness, ResolveFreshnessRequest(subsystem.resolve, option)),
-    )
+    freshness = await Get(ResolveFreshness, ResolveFreshnessRequest(subsystem.resolve, option))
+    lock = freshness.lock
     # Upgrading a stale lock would keep a header that no longer describes its inputs.
     freshness.raise_if_stale()
     check_project_names(subsystem.projects, set(lock.projects), lock.path)

@@ -105,9 +105,10 @@ class ResolveFreshnessRequest:
 
 @dataclass(frozen=True)
 class ResolveFreshness:
-    """Whether a resolve's lock matches its inputs, and whether the inputs are each declared
-    once (two declarations of one project can only disagree, or come to)."""
+    """A resolve's lock, whether it matches its inputs, and whether the inputs are each
+    declared once (two declarations of one project can only disagree, or come to)."""
 
+    lock: ResolveLock
     staleness: Staleness
     duplicates: tuple[DuplicateDeclaration, ...] = ()
     # Every requirement the resolve's targets declare now (Pants' PipRequirement objects).
@@ -170,6 +171,7 @@ async def check_resolve_freshness(
     )
     locked_for = metadata.valid_for_interpreter_constraints
     return ResolveFreshness(
+        lock,
         Staleness(
             resolve=lock.resolve,
             lock_path=lock.path,
