@@ -137,6 +137,18 @@ def run(argv: Sequence[str], env: Mapping[str, str], what: str, hint: str) -> No
         raise BootstrapError(f"{what} failed (exit {result.returncode}):\n{tail}\n\n{hint}")
 
 
+# pip reads no config or environment of the host, takes only wheels, each checked against
+# its pinned sha256, and nothing they depend on that is not pinned too.
+PINNED_WHEELS_ONLY = (
+    "--isolated",
+    "--quiet",
+    "--require-hashes",
+    "--only-binary",
+    ":all:",
+    "--no-deps",
+)
+
+
 def pip_install(
     python: Path,
     requirements: Path,
@@ -151,12 +163,7 @@ def pip_install(
             "-m",
             "pip",
             "install",
-            "--isolated",
-            "--quiet",
-            "--require-hashes",
-            "--only-binary",
-            ":all:",
-            "--no-deps",
+            *PINNED_WHEELS_ONLY,
             *pip_index_args(env),
             *extra,
             "-r",
@@ -202,12 +209,7 @@ def build_pex_pex(
                 "-m",
                 "pip",
                 "download",
-                "--isolated",
-                "--quiet",
-                "--require-hashes",
-                "--only-binary",
-                ":all:",
-                "--no-deps",
+                *PINNED_WHEELS_ONLY,
                 *pip_index_args(env),
                 "-d",
                 str(wheels),
