@@ -78,14 +78,14 @@ def venv_interpreter_constraints(
     universe = tuple(interpreter_universe)
     resolve = [InterpreterConstraint.parse(text) for text in resolve_constraints]
     project = [InterpreterConstraint.parse(text) for text in project_constraints]
-    merged = {
-        str(both)
-        for ours in resolve
-        for default in project
-        if ours.same_interpreter(default)
-        for both in [InterpreterConstraint(ours.interpreter, ours.specifiers & default.specifiers)]
-        if both.allows_any(universe)
-    }
+    merged: set[str] = set()
+    for ours in resolve:
+        for default in project:
+            if not ours.same_interpreter(default):
+                continue
+            both = InterpreterConstraint(ours.interpreter, ours.specifiers & default.specifiers)
+            if both.allows_any(universe):
+                merged.add(str(both))
     if merged:
         return tuple(sorted(merged))
     return tuple(str(constraint) for constraint in resolve)
